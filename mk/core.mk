@@ -1,0 +1,22 @@
+# spinal-core skeleton checks: the two-process ring validator.
+RINGVAL := $(O)/tests/ring-validate
+BINS += $(RINGVAL)
+CHECKS += check-ring-validator
+SAN_CHECKS += check-ring-validator
+RING_VALIDATE_ARGS ?= 20000000 1024 64
+
+$(RINGVAL): $(call obj,tests/ringval/ring_validate.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@
+
+.PHONY: check-ring-validator check-ring-validator-long
+check-ring-validator: $(RINGVAL)
+	$(RINGVAL) $(RING_VALIDATE_ARGS)
+	$(RINGVAL) 200000 2 64
+	$(RINGVAL) 200000 16 256
+
+# Long run on request: make check-ring-validator-long
+check-ring-validator-long: $(RINGVAL)
+	$(RINGVAL) 200000000 1024 64
+	$(RINGVAL) 20000000 4 256
+
