@@ -54,106 +54,20 @@ static inline void put_f(_Atomic uint32_t *c, float f)
 	atomic_store_explicit(c, u, memory_order_relaxed);
 }
 
-static inline float clampf(float v, float lim)
-{
-	return fmaxf(-lim, fminf(lim, v));
-}
-
-uint32_t aas_filter(const struct aas_limits *lim, const struct spinal_cmd *prev,
-		    float dt, struct spinal_cmd *cmd)
-{
-	uint32_t mask = 0;
-	float v = cmd->v, w = cmd->omega, dv, dw;
-
-	if (!isfinite(v) || !isfinite(w)) {
-		cmd->v = cmd->omega = 0.0f;
-		return 1u << SPINAL_AAS_NAN;
-	}
-	if (fabsf(v) > lim->v_max) {
-		v = clampf(v, lim->v_max);
-		mask |= 1u << SPINAL_AAS_CLAMP_SPEED;
-	}
-	if (fabsf(w) > lim->omega_max) {
-		w = clampf(w, lim->omega_max);
-		mask |= 1u << SPINAL_AAS_CLAMP_OMEGA;
-	}
-	dv = v - prev->v;
-	if (fabsf(dv) > lim->accel_max * dt) {
-		v = prev->v + clampf(dv, lim->accel_max * dt);
-		mask |= 1u << SPINAL_AAS_CLAMP_ACCEL;
-	}
-	dw = w - prev->omega;
-	if (fabsf(dw) > lim->alpha_max * dt) {
-		w = prev->omega + clampf(dw, lim->alpha_max * dt);
-		mask |= 1u << SPINAL_AAS_CLAMP_ACCEL;
-	}
-	cmd->v = v;
-	cmd->omega = w;
-	return mask;
-}
-
-struct tick {
-	struct spinal_state st;
-	float goal_dist, goal_bearing;
-	float pol_v, pol_w, conf;
-	struct spinal_cmd cmd;
-	uint32_t aas_mask, flags;
-};
-
-/* SFS: spatial features.  Until the graph lands: goal bearing and distance. */
-static void stage_sfs(struct spinal_loop *l, struct tick *t)
-{
-	float dx = l->cfg.goal_x - t->st.x, dy = l->cfg.goal_y - t->st.y;
-
-	t->goal_dist = hypotf(dx, dy);
-	t->goal_bearing = remainderf(atan2f(dy, dx) - t->st.theta, 2.0f * (float)M_PI);
-}
-
-/* SPS: the policy.  Until the SNN lands: the classical pure-pursuit follower. */
-static void stage_sps(struct spinal_loop *l, struct tick *t)
-{
-	follower_step(&l->cfg.fol, t->st.x, t->st.y, t->st.theta, l->cfg.goal_x,
-		      l->cfg.goal_y, t->goal_dist, &t->pol_v, &t->pol_w);
-	t->conf = 1.0f;
-}
-
-/* AAS: arbitration and safety. */
-static void stage_aas(struct spinal_loop *l, struct tick *t)
-{
-	struct spinal_stats *s = l->stats;
-	uint32_t stop = atomic_load_explicit(&s->safe_stop, memory_order_relaxed);
-	float dt = (float)l->cfg.period_ns * 1e-9f;
-	unsigned int r;
-
-	t->cmd.v = t->pol_v;
-	t->cmd.omega = t->pol_w;
-	if (t->goal_dist <= l->cfg.goal_tol) {
-		t->cmd.v = t->cmd.omega = 0.0f;
-		t->aas_mask |= 1u << SPINAL_AAS_GOAL_REACHED;
-		t->flags |= SPINAL_TF_GOAL_REACHED;
-		atomic_store_explicit(&s->goal_reached, 1, memory_order_relaxed);
-	}
-	if (stop) {
-		t->cmd.v = t->cmd.omega = 0.0f;
-		t->aas_mask |= 1u << SPINAL_AAS_OVERRUN_STOP;
-		t->flags |= SPINAL_TF_SAFE_STOP;
-	}
-	t->aas_mask |= aas_filter(&l->cfg.lim, &l->last_cmd, dt, &t->cmd);
-	for (r = 0; r < SPINAL_AAS_COUNT; r++)
-		if (t->aas_mask & (1u << r))
-			bump(&s->aas[r], 1);
-}
-
 /* VI: write the command, emit telemetry, heartbeat. */
 static void stage_vi(struct spinal_loop *l, struct tick *t, uint64_t planned,
 		     int64_t lateness, const uint64_t *stage_ns, uint64_t now)
 {
 	struct spinal_stats *s = l->stats;
 	struct spinal_telem_rec *rec;
-	int i;
+	unsigned int i;
 
 	l->io->write_cmd(l->io, now, &t->cmd);
-	l->last_cmd = t->cmd;
+	for (i = 0; i < SPINAL_AAS_COUNT; i++)
+		if (t->aas_mask & (1u << i))
+			bump(&s->aas[i], 1);
+	if (l->pipe.goal_reached)
+		atomic_store_explicit(&s->goal_reached, 1, memory_order_relaxed);
 	bump(&s->cmd_seq, 1);
 	put_f(&s->pose_x, t->st.x);
 	put_f(&s->pose_y, t->st.y);
@@ -165,32 +79,12 @@ static void stage_vi(struct spinal_loop *l, struct tick *t, uint64_t planned,
 	if (rec) {
 		rec->seq = l->seq;
 		rec->kind = SPINAL_REC_TICK;
-		rec->flags = t->flags;
+		pipeline_record(&l->pipe, t, rec);
 		rec->gap_count = 0;
 		rec->t_planned_ns = planned;
 		rec->lateness_ns = lateness;
 		for (i = 0; i < 8; i++)
 			rec->stage_ns[i] = i < SPINAL_STAGE_VI ? (uint32_t)stage_ns[i] : 0;
-		rec->state_seq = t->st.seq;
-		rec->state_stamp_ns = t->st.stamp_ns;
-		rec->x = t->st.x;
-		rec->y = t->st.y;
-		rec->theta = t->st.theta;
-		rec->v = t->st.v;
-		rec->omega = t->st.omega;
-		rec->nearest_node = -1;
-		rec->graph_gen = 0;
-		rec->model_id = 0;
-		rec->params_id = 0;
-		rec->goal_node = -1;
-		rec->goal_x = l->cfg.goal_x;
-		rec->goal_y = l->cfg.goal_y;
-		rec->pol_v = t->pol_v;
-		rec->pol_omega = t->pol_w;
-		rec->confidence = t->conf;
-		rec->cmd_v = t->cmd.v;
-		rec->cmd_omega = t->cmd.omega;
-		rec->aas_mask = t->aas_mask;
 		memset(rec->reserved, 0, sizeof(rec->reserved));
 		spinal_ring_prod_commit(&l->telem);
 	} else {
@@ -211,14 +105,13 @@ static void verify_sched(struct spinal_loop *l)
 	atomic_store(&l->rt_tid, (int)syscall(SYS_gettid));
 	if (pthread_getschedparam(pthread_self(), &policy, &sp) == 0)
 		atomic_store(&l->rt_fifo, policy == SCHED_FIFO);
-	l->rt_cpu_seen = sched_getcpu();
 }
 
 void *loop_thread(void *arg)
 {
 	struct spinal_loop *l = arg;
 	struct spinal_stats *s = l->stats;
-	const uint64_t period = l->cfg.period_ns;
+	const uint64_t period = l->period_ns;
 	uint64_t next, consec = 0;
 	struct timespec ts;
 
@@ -244,12 +137,13 @@ void *loop_thread(void *arg)
 			lateness = 0;
 
 		l->io->read_state(l->io, wake, &t.st);
+		l->pipe.safe_stop = atomic_load_explicit(&s->safe_stop, memory_order_relaxed);
 		t0 = mono_ns();
-		stage_sfs(l, &t);
+		pipeline_sfs(&l->pipe, &t);
 		t1 = mono_ns();
-		stage_sps(l, &t);
+		pipeline_sps(&l->pipe, &t);
 		t2 = mono_ns();
-		stage_aas(l, &t);
+		pipeline_aas(&l->pipe, &t);
 		t3 = mono_ns();
 		st_ns[SPINAL_STAGE_WAKE] = (uint64_t)lateness;
 		st_ns[SPINAL_STAGE_SFS] = t1 - t0;
@@ -283,7 +177,7 @@ void *loop_thread(void *arg)
 				next += period;
 				bump(&s->missed_periods, 1);
 			}
-			if (l->cfg.max_consec_miss && consec >= l->cfg.max_consec_miss)
+			if (l->max_consec_miss && consec >= l->max_consec_miss)
 				atomic_fetch_or_explicit(&s->safe_stop, SPINAL_SAFE_STOP_OVERRUN,
 							 memory_order_relaxed);
 		} else {

@@ -329,6 +329,7 @@ static int create_regions(struct core *c)
 
 static int setup_loop(struct core *c)
 {
+	struct pipeline_cfg pc = { 0 };
 	struct spinal_loop *l;
 	struct spinal_ring_idx *prod, *cons, *cprod, *ccons;
 	uint64_t slots_len;
@@ -340,18 +341,19 @@ static int setup_loop(struct core *c)
 	if (!l)
 		return -ENOMEM;
 	c->loop = l;
-	l->cfg.period_ns = (uint64_t)c->o.period_us * 1000u;
-	l->cfg.max_consec_miss = c->o.max_consec_miss;
-	l->cfg.goal_x = (float)c->o.goal_x;
-	l->cfg.goal_y = (float)c->o.goal_y;
-	l->cfg.goal_tol = (float)c->o.goal_tol;
-	l->cfg.lim = c->o.lim;
-	follower_defaults(&l->cfg.fol);
-	if (l->cfg.fol.v_max > c->o.lim.v_max)
-		l->cfg.fol.v_max = c->o.lim.v_max;
-	if (l->cfg.fol.omega_max > c->o.lim.omega_max)
-		l->cfg.fol.omega_max = c->o.lim.omega_max;
-	l->stats_hdr = c->stats.hdr;
+	l->period_ns = (uint64_t)c->o.period_us * 1000u;
+	l->max_consec_miss = c->o.max_consec_miss;
+	pc.period_ns = l->period_ns;
+	pc.goal_x = (float)c->o.goal_x;
+	pc.goal_y = (float)c->o.goal_y;
+	pc.goal_tol = (float)c->o.goal_tol;
+	pc.lim = c->o.lim;
+	follower_defaults(&pc.fol);
+	if (pc.fol.v_max > c->o.lim.v_max)
+		pc.fol.v_max = c->o.lim.v_max;
+	if (pc.fol.omega_max > c->o.lim.omega_max)
+		pc.fol.omega_max = c->o.lim.omega_max;
+	pipeline_init(&l->pipe, &pc);
 	l->stats = spinal_region_section(c->stats.hdr, SPINAL_SECT_STATS, NULL, NULL);
 	prod = spinal_region_section(c->telem.hdr, SPINAL_SECT_RING_PROD, NULL, NULL);
 	slots = spinal_region_section(c->telem.hdr, SPINAL_SECT_RING_SLOTS, &slots_len, NULL);
@@ -366,7 +368,7 @@ static int setup_loop(struct core *c)
 	spinal_ring_init_shared(cprod, ccons, c->o.cfg_slots, 256, 0);
 
 	l->io = io_sim_create(c->o.start_x, c->o.start_y, c->o.start_theta,
-			      (double)l->cfg.period_ns * 1e-9);
+			      (double)l->period_ns * 1e-9);
 	if (!l->io)
 		return -errno;
 	return 0;
