@@ -15,6 +15,7 @@
 
 #include <spinal/telemetry.h>
 
+#include "lib/wd.h"
 #include "rtcore/loop.h"
 #include "rtcore/rtsetup.h"
 
@@ -95,6 +96,7 @@ static void stage_vi(struct spinal_loop *l, struct tick *t, uint64_t planned,
 	put(&s->telem_produced, l->seq);
 	bump(&s->heartbeat, 1);
 	put(&s->heartbeat_ns, now);
+	spinal_wd_beat(l->wd, now); /* kernel watchdog: one store, no syscall */
 }
 
 static void verify_sched(struct spinal_loop *l)

@@ -16,6 +16,8 @@
 #include "rtcore/io.h"
 #include "rtcore/pipeline.h"
 
+struct spinal_wd;
+
 struct spinal_loop {
 	uint64_t period_ns;
 	uint32_t max_consec_miss;  /* K consecutive overruns -> safe stop (0 = never) */
@@ -27,6 +29,7 @@ struct spinal_loop {
 	atomic_int rt_fifo;        /* RT thread verified SCHED_FIFO */
 	atomic_int rt_tid;
 	uint64_t seq;              /* next telemetry seq = ticks attempted */
+	struct spinal_wd *wd;      /* kernel watchdog (lib/wd.h), NULL when absent */
 };
 
 /*

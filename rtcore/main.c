@@ -20,6 +20,7 @@
 #include <spinal/stats.h>
 #include <spinal/telemetry.h>
 
+#include "lib/wd.h"
 #include "rtcore/io.h"
 #include "rtcore/loop.h"
 #include "rtcore/rtsetup.h"
@@ -46,6 +47,7 @@ struct core_opts {
 	uint32_t cfg_slots;
 	uint32_t staging_mb;
 	uint32_t max_consec_miss;
+	long wd_timeout_ms;
 	double start_x, start_y, start_theta;
 	double goal_x, goal_y, goal_tol;
 	struct aas_limits lim;
@@ -71,6 +73,9 @@ static void usage(FILE *f)
 "      --no-rt            do not ask for real-time scheduling or locked memory\n"
 "      --max-consec-miss K  K consecutive overruns latch a safe stop (default 5;\n"
 "                         0 disables)\n"
+"      --wd-timeout-ms MS arm the spinal_wd kernel watchdog (/dev/spinal_wd, if\n"
+"                         loaded): a heartbeat gap over MS ms or the death of\n"
+"                         this process trips it (default 100; 0 disables)\n"
 "I/O:\n"
 "      --io sim           in-process deterministic unicycle robot (default)\n"
 "      --start X,Y,THETA  sim start pose (default 0,0,0)\n"
@@ -134,7 +139,7 @@ static int parse_opt_float(const char *s, double lo, double hi, double *out)
 enum {
 	OPT_NO_RT = 256, OPT_IO, OPT_START, OPT_GOAL, OPT_GOAL_TOL, OPT_MAX_SPEED,
 	OPT_MAX_OMEGA, OPT_MAX_ACCEL, OPT_MAX_ALPHA, OPT_TELEM_SLOTS, OPT_CFG_SLOTS,
-	OPT_STAGING, OPT_MAX_MISS,
+	OPT_STAGING, OPT_MAX_MISS, OPT_WD_TIMEOUT,
 };
 
 static int parse_args(int argc, char **argv, struct core_opts *o)
@@ -160,6 +165,7 @@ static int parse_args(int argc, char **argv, struct core_opts *o)
 		{ "cfg-slots", required_argument, NULL, OPT_CFG_SLOTS },
 		{ "staging-mb", required_argument, NULL, OPT_STAGING },
 		{ "max-consec-miss", required_argument, NULL, OPT_MAX_MISS },
+		{ "wd-timeout-ms", required_argument, NULL, OPT_WD_TIMEOUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	double f[3], d;
@@ -257,6 +263,10 @@ static int parse_args(int argc, char **argv, struct core_opts *o)
 			if (parse_long(optarg, 0, 1000000, &v))
 				goto bad;
 			o->max_consec_miss = (uint32_t)v;
+			break;
+		case OPT_WD_TIMEOUT:
+			if (parse_long(optarg, 0, 60000, &o->wd_timeout_ms))
+				goto bad;
 			break;
 		default:
 			fprintf(stderr, "Try 'spinal-core --help'.\n");
@@ -440,6 +450,30 @@ static void housekeeping(struct core *c)
 	}
 }
 
+/*
+ * The optional spinal_wd kernel watchdog (lib/wd.h): armed before the RT
+ * thread starts; the loop stores a heartbeat into its page every tick.
+ */
+static void arm_kernel_wd(struct core *c)
+{
+	int rc;
+
+	if (!c->o.wd_timeout_ms)
+		return;
+	c->loop->wd = spinal_wd_open(NULL, SPINAL_WD_OWNER);
+	if (!c->loop->wd && errno != ENODEV)
+		core_log("warning: cannot open %s: %s; the kernel watchdog stays off (the agent's watchdog still applies)",
+			 SPINAL_WD_DEV, strerror(errno));
+	rc = spinal_wd_arm(c->loop->wd, c->loop->period_ns,
+			   (uint64_t)c->o.wd_timeout_ms * 1000000u, 0);
+	if (!rc && !c->o.quiet)
+		core_log("kernel watchdog armed: %s, timeout %ld ms", SPINAL_WD_DEV,
+			 c->o.wd_timeout_ms);
+	else if (rc && rc != SPINAL_WD_NA)
+		core_log("warning: kernel watchdog not armed: %s (timeout must be >= 1 ms and >= the period; -EBUSY: another spinal-core owns it)",
+			 strerror(-rc));
+}
+
 int main(int argc, char **argv)
 {
 	struct core c = { 0 };
@@ -452,7 +486,7 @@ int main(int argc, char **argv)
 		.name = SPINAL_DEFAULT_INSTANCE, .io = "sim", .period_us = 1000, .cpu = -1,
 		.priority = 80, .want_rt = 1, .telem_slots = 16384, .cfg_slots = 256,
 		.staging_mb = 16, .max_consec_miss = 5, .goal_x = 4.0, .goal_y = 3.0,
-		.goal_tol = 0.1,
+		.goal_tol = 0.1, .wd_timeout_ms = 100,
 		.lim = { .v_max = 1.0f, .omega_max = 2.0f, .accel_max = 2.0f, .alpha_max = 8.0f },
 	};
 	if (parse_args(argc, argv, &c.o))
@@ -477,6 +511,7 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out_regions;
 	}
+	arm_kernel_wd(&c);
 	c.stats.hdr->period_ns = (uint32_t)(c.o.period_us * 1000);
 	c.stats.hdr->rt_cpu = c.rt.cpu;
 	c.stats.hdr->flags = (c.rt.mlocked ? SPINAL_F_MLOCKED : 0) |
@@ -532,6 +567,8 @@ int main(int argc, char **argv)
 			 (unsigned long long)atomic_load(&s->telem_dropped));
 	}
 out_loop:
+	if (c.loop)
+		spinal_wd_close(c.loop->wd); /* disarms: a clean stop is not a trip */
 	if (c.loop && c.loop->io)
 		c.loop->io->destroy(c.loop->io);
 	free(c.loop);
