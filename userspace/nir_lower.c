@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: MIT
+/*
+ * NIR lowering: flattened struct nir_graph -> spinal model blob.
+ *
+ *  1. widths: every node gets flattened input/output widths from its
+ *     parameters; every edge must join equal widths;
+ *  2. recurrence: an edge u -> v from a neuron u that v can reach again is
+ *     a delayed (last tick) edge; without those the graph must be acyclic,
+ *     otherwise a cycle has no state and is refused;
+ *  3. order: Kahn's algorithm, ties in file (alphabetical) order;
+ *  4. ops: fan-in becomes ADD ops into a sum buffer; identities alias their
+ *     input buffer; Affine/Linear -> MATVEC, Scale -> SCALE, neurons ->
+ *     NEURON with the discretised coefficients (docs/model.md).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spinal/model_blob.h>
+
+#include "userspace/nir.h"
+#include "userspace/nir_impl.h"
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const char *const conv_names[] = { "nir", "snntorch", "norse" };
+static const char *const reset_names[] = { "value", "subtract",
+					   "subtract-delayed" };
+
+int nir_convention_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, conv_names[i]))
+			return i;
+	return -1;
+}
+
+int nir_reset_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, reset_names[i]))
+			return i;
+	return -1;
+}
+
+const char *nir_reset_name(int r)
+{
+	return r >= 0 && r < 3 ? reset_names[r] : "?";
+}
+
+const char *nir_convention_name(int c)
+{
+	return c >= 0 && c < 3 ? conv_names[c] : "?";
+}
+
+/* Neuron width: the size of its first per-neuron array; every other array
+ * must match it or be a single value (broadcast). */
+static int neuron_width(struct nir_node *n, char *err, size_t errlen)
+{
+	size_t w = 0;
+
+	for (int p = NP_TAU; p <= NP_W_IN; p++)
+		if (n->p[p].present && n->p[p].n > w)
+			w = n->p[p].n;
+	for (int p = NP_TAU; p <= NP_W_IN; p++)
+		if (n->p[p].present && n->p[p].n != w && n->p[p].n != 1)
+			return fail(err, errlen,
+				    "node '%s' (%s): '%s' has %zu values, expected %zu",
+				    n->name, n->type, nir_param_name(p),
+				    n->p[p].n, w);
+	n->in_w = n->out_w = w;
+	return 0;
+}
+
+static int widths(struct nir_graph *g, char *err, size_t errlen)
+{
+	for (int i = 0; i < g->n_nodes; i++) {
+		struct nir_node *n = &g->nodes[i];
+		struct nir_arr *a;
+
+		switch (n->kind) {
+		case NK_UNSUPPORTED:
+			return fail(err, errlen,
+				    "node '%s': type '%s' is not supported (supported: Input, Output, Affine, Linear, Scale, LIF, CubaLIF, LI, CubaLI, IF, I, NIRGraph)",
+				    n->name, n->type);
+		case NK_GRAPH:
+			break;
+		case NK_INPUT:
+		case NK_OUTPUT:
+		case NK_IDENT:
+			a = &n->p[NP_SHAPE];
+			if (a->rank > 1)
+				return fail(err, errlen, "node '%s': 'shape' must be 1-D",
+					    n->name);
+			n->in_w = 1;
+			for (size_t k = 0; k < a->n; k++) {
+				double d = a->d[k];
+
+				if (d < 1 || d > SPINAL_MODEL_MAX_WIDTH ||
+				    d != floor(d))
+					return fail(err, errlen,
+						    "node '%s': bad shape entry %g",
+						    n->name, d);
+				n->in_w *= (size_t)d;
+				if (n->in_w > SPINAL_MODEL_MAX_WIDTH)
+					return fail(err, errlen,
+						    "node '%s': width exceeds %u",
+						    n->name, SPINAL_MODEL_MAX_WIDTH);
+			}
+			n->out_w = n->in_w;
+			break;
+		case NK_AFFINE:
+		case NK_LINEAR:
+			a = &n->p[NP_WEIGHT];
+			if (a->rank != 2)
+				return fail(err, errlen,
+					    "node '%s' (%s): weight must be 2-D (out x in), has rank %d",
+					    n->name, n->type, a->rank);
+			n->out_w = a->dims[0];
+			n->in_w = a->dims[1];
+			if (n->kind == NK_AFFINE && n->p[NP_BIAS].n != n->out_w)
+				return fail(err, errlen,
+					    "node '%s' (Affine): bias has %zu values, weight has %zu rows",
+					    n->name, n->p[NP_BIAS].n, n->out_w);
+			break;
+		case NK_SCALE:
+			n->in_w = n->out_w = n->p[NP_SCALE].n;
+			break;
+		default:
+			if (neuron_width(n, err, errlen))
+				return -EINVAL;
+			break;
+		}
+		if (n->kind != NK_GRAPH &&
+		    (n->in_w > SPINAL_MODEL_MAX_WIDTH ||
+		     n->out_w > SPINAL_MODEL_MAX_WIDTH))
+			return fail(err, errlen, "node '%s': width exceeds %u",
+				    n->name, SPINAL_MODEL_MAX_WIDTH);
+	}
+	for (int e = 0; e < g->n_edges; e++) {
+		const struct nir_node *s = &g->nodes[g->edges[e].src];
+		const struct nir_node *d = &g->nodes[g->edges[e].dst];
+
+		if (s->out_w != d->in_w)
+			return fail(err, errlen,
+				    "edge %s -> %s: shapes do not match (%zu outputs into %zu inputs)",
+				    s->name, d->name, s->out_w, d->in_w);
+		if (d->kind == NK_INPUT)
+			return fail(err, errlen, "edge %s -> %s: the graph Input has inputs",
+				    s->name, d->name);
+		if (s->kind == NK_OUTPUT)
+			return fail(err, errlen, "edge %s -> %s: the graph Output has outputs",
+				    s->name, d->name);
+	}
+	return 0;
+}
+
+/* Can `from` reach `to` along edges (ignoring none)?  Small graphs: DFS. */
+static int reaches(const struct nir_graph *g, int from, int to, char *seen)
+{
+	if (from == to)
+		return 1;
+	if (seen[from])
+		return 0;
+	seen[from] = 1;
+	for (int e = 0; e < g->n_edges; e++)
+		if (g->edges[e].src == from &&
+		    reaches(g, g->edges[e].dst, to, seen))
+			return 1;
+	return 0;
+}
+
+struct lower {
+	const struct nir_graph *g;
+	char delayed[NIR_MAX_EDGES];
+	int order[NIR_MAX_NODES], n_order;
+	int obuf[NIR_MAX_NODES];        /* output buffer of each node */
+	uint32_t bufsz[SPINAL_MODEL_MAX_BUFS];
+	int n_bufs;
+	struct spinal_model_op ops[SPINAL_MODEL_MAX_OPS];
+	int n_ops;
+	float *data;                    /* floats */
+	size_t n_data, cap_data;
+	unsigned int layers, neurons;
+};
+
+static int topo(struct lower *L, char *err, size_t errlen)
+{
+	const struct nir_graph *g = L->g;
+	int indeg[NIR_MAX_NODES] = { 0 }, done[NIR_MAX_NODES] = { 0 };
+	int pos[NIR_MAX_NODES] = { 0 };
+	char *seen = calloc(NIR_MAX_NODES, 1);
+
+	if (!seen)
+		return -ENOMEM;
+	for (int e = 0; e < g->n_edges; e++) {
+		int u = g->edges[e].src, v = g->edges[e].dst;
+
+		memset(seen, 0, NIR_MAX_NODES);
+		L->delayed[e] = nir_kind_is_neuron(g->nodes[u].kind) &&
+				reaches(g, v, u, seen);
+		if (!L->delayed[e])
+			indeg[v]++;
+	}
+	free(seen);
+	L->n_order = 0;
+	for (;;) {
+		int pick = -1;
+
+		for (int i = 0; i < g->n_nodes && pick < 0; i++)
+			if (!done[i] && g->nodes[i].kind != NK_GRAPH && !indeg[i])
+				pick = i;
+		if (pick < 0)
+			break;
+		done[pick] = 1;
+		L->order[L->n_order++] = pick;
+		for (int e = 0; e < g->n_edges; e++)
+			if (g->edges[e].src == pick && !L->delayed[e])
+				indeg[g->edges[e].dst]--;
+	}
+	for (int i = 0; i < g->n_nodes; i++)
+		if (!done[i] && g->nodes[i].kind != NK_GRAPH)
+			return fail(err, errlen,
+				    "node '%s' is on a cycle without state (a cycle must pass through a LIF/CubaLIF/LI/CubaLI/IF/I node)",
+				    g->nodes[i].name);
+	/* a candidate edge that runs forward in the order reads this tick's
+	 * value; only backward edges (and self-loops) are delayed */
+	for (int k = 0; k < L->n_order; k++)
+		pos[L->order[k]] = k;
+	for (int e = 0; e < g->n_edges; e++)
+		if (L->delayed[e] &&
+		    pos[g->edges[e].src] < pos[g->edges[e].dst])
+			L->delayed[e] = 0;
+	return 0;
+}
+
+static int new_buf(struct lower *L, size_t w, char *err, size_t errlen)
+{
+	if (L->n_bufs >= SPINAL_MODEL_MAX_BUFS)
+		return fail(err, errlen, "model needs more than %d buffers",
+			    SPINAL_MODEL_MAX_BUFS);
+	L->bufsz[L->n_bufs] = (uint32_t)w;
+	return L->n_bufs++;
+}
+
+static struct spinal_model_op *new_op(struct lower *L, int type, int in,
+				      int out, char *err, size_t errlen)
+{
+	struct spinal_model_op *op;
+
+	if (L->n_ops >= SPINAL_MODEL_MAX_OPS) {
+		fail(err, errlen, "model needs more than %d ops",
+		     SPINAL_MODEL_MAX_OPS);
+		return NULL;
+	}
+	op = &L->ops[L->n_ops++];
+	memset(op, 0, sizeof(*op));
+	op->type = (uint16_t)type;
+	op->in_buf = (uint32_t)in;
+	op->out_buf = (uint32_t)out;
+	op->n_in = L->bufsz[in];
+	op->n_out = L->bufsz[out];
+	for (int p = 0; p < SPINAL_MODEL_NPARAM; p++)
+		op->param[p] = SPINAL_MODEL_NO_PARAM;
+	return op;
+}
+
+/* Append n floats (64-byte aligned) and return their float index. */
+static long push(struct lower *L, size_t n)
+{
+	size_t at = (L->n_data + 15) & ~(size_t)15;
+
+	if (at + n > (SPINAL_MODEL_MAX_BYTES / 4))
+		return -1;
+	if (at + n > L->cap_data) {
+		size_t cap = L->cap_data ? L->cap_data : 4096;
+		float *d;
+
+		while (cap < at + n)
+			cap *= 2;
+		d = realloc(L->data, cap * sizeof(float));
+		if (!d)
+			return -1;
+		memset(d + L->cap_data, 0, (cap - L->cap_data) * sizeof(float));
+		L->data = d;
+		L->cap_data = cap;
+	}
+	L->n_data = at + n;
+	return (long)at;
+}
+
+static double val(const struct nir_arr *a, size_t j, double dflt)
+{
+	if (!a->present)
+		return dflt;
+	return a->n == 1 ? a->d[0] : a->d[j];
+}
+
+static int emit_neuron(struct lower *L, const struct nir_node *n, int in,
+		       int out, int delayed, const struct nir_opts *o,
+		       double dt, char *err, size_t errlen)
+{
+	struct spinal_model_op *op = new_op(L, SPINAL_OP_NEURON, in, out, err,
+					    errlen);
+	int cuba = n->kind == NK_CUBALIF || n->kind == NK_CUBALI;
+	int spike = n->kind == NK_LIF || n->kind == NK_CUBALIF ||
+		    n->kind == NK_IF;
+	int integ = n->kind == NK_IF || n->kind == NK_I;
+	int reset = o->reset;
+	long idx[SPINAL_NP_COUNT];
+
+	if (!op)
+		return -E2BIG;
+	if (reset == NIR_RESET_DEFAULT)
+		reset = o->convention == NIR_CONV_SNNTORCH ?
+			SPINAL_RESET_SUBTRACT_DELAYED : SPINAL_RESET_VALUE;
+	op->flags = (uint16_t)((delayed ? SPINAL_OPF_DELAYED : 0) |
+			       (spike ? SPINAL_OPF_SPIKE : 0) |
+			       (cuba ? SPINAL_OPF_SYN : 0) |
+			       (cuba && o->convention == NIR_CONV_NORSE ?
+					SPINAL_OPF_SYN_AFTER : 0) |
+			       (spike ? (unsigned)reset << SPINAL_OPF_RESET_SHIFT : 0));
+	for (int p = 0; p < SPINAL_NP_COUNT; p++) {
+		idx[p] = push(L, n->out_w);
+		if (idx[p] < 0)
+			return fail(err, errlen, "model larger than %u bytes",
+				    SPINAL_MODEL_MAX_BYTES);
+		op->param[p] = (uint32_t)idx[p];
+	}
+	for (size_t j = 0; j < n->out_w; j++) {
+		double tau = val(&n->p[cuba ? NP_TAU_MEM : NP_TAU], j, 1.0);
+		double r = val(&n->p[NP_R], j, 1.0);
+		double am = integ ? dt : dt / tau; /* IF/I: dv/dt = R I */
+		double dm = integ ? 1.0 : 1.0 - am;
+		double c[SPINAL_NP_COUNT] = { 0 };
+
+		if (!integ && !(tau > 0))
+			return fail(err, errlen, "node '%s': tau %g must be > 0",
+				    n->name, tau);
+		if (!integ && am > 1.0)
+			return fail(err, errlen,
+				    "node '%s': dt/tau = %g > 1 (dt %g s, tau %g s): forward Euler is unstable; use a smaller --model-dt",
+				    n->name, am, dt, tau);
+		c[SPINAL_NP_DM] = dm;
+		c[SPINAL_NP_BM] = am * r;
+		c[SPINAL_NP_CM] = integ ? 0.0 : am * val(&n->p[NP_V_LEAK], j, 0);
+		c[SPINAL_NP_THR] = val(&n->p[NP_V_THRESHOLD], j, 0);
+		c[SPINAL_NP_VRESET] = val(&n->p[NP_V_RESET], j, 0);
+		if (cuba) {
+			double ts = val(&n->p[NP_TAU_SYN], j, 1.0);
+			double as = dt / ts, w = val(&n->p[NP_W_IN], j, 1.0);
+
+			if (!(ts > 0) || as > 1.0)
+				return fail(err, errlen,
+					    "node '%s': tau_syn %g with dt %g s gives dt/tau_syn outside (0, 1]",
+					    n->name, ts, dt);
+			c[SPINAL_NP_DS] = 1.0 - as;
+			c[SPINAL_NP_BS] = o->convention == NIR_CONV_NORSE ?
+						  w : as * w;
+		}
+		for (int p = 0; p < SPINAL_NP_COUNT; p++) {
+			if (fabs(c[p]) > SPINAL_MODEL_MAX_ABS)
+				return fail(err, errlen,
+					    "node '%s': discretised parameter %g exceeds %g",
+					    n->name, c[p],
+					    (double)SPINAL_MODEL_MAX_ABS);
+			L->data[idx[p] + j] = (float)c[p];
+		}
+	}
+	L->layers++;
+	L->neurons += (unsigned int)n->out_w;
+	return 0;
+}
+
+/* The input buffer of node v: its single source's buffer, or a sum. */
+static int input_of(struct lower *L, int v, int *delayed, char *err,
+		    size_t errlen)
+{
+	const struct nir_graph *g = L->g;
+	int n_in = 0, last = -1, sum = -1, self = 0;
+
+	*delayed = 0;
+	for (int e = 0; e < g->n_edges; e++)
+		if (g->edges[e].dst == v) {
+			n_in++;
+			last = e;
+			self |= g->edges[e].src == v;
+		}
+	if (!n_in)
+		return fail(err, errlen, "node '%s' has no incoming edge",
+			    g->nodes[v].name);
+	if (n_in == 1 && !self) {
+		*delayed = L->delayed[last];
+		return L->obuf[g->edges[last].src];
+	}
+	sum = new_buf(L, g->nodes[v].in_w, err, errlen);
+	if (sum < 0)
+		return -E2BIG;
+	n_in = 0;
+	for (int e = 0; e < g->n_edges; e++) {
+		struct spinal_model_op *op;
+
+		if (g->edges[e].dst != v)
+			continue;
+		op = new_op(L, SPINAL_OP_ADD, L->obuf[g->edges[e].src], sum,
+			    err, errlen);
+		if (!op)
+			return -E2BIG;
+		op->flags = (uint16_t)((n_in++ ? SPINAL_OPF_ACC : 0) |
+				       (L->delayed[e] ? SPINAL_OPF_DELAYED : 0));
+	}
+	return sum;
+}
+
+static int emit(struct lower *L, int v, const struct nir_opts *o, double dt,
+		char *err, size_t errlen)
+{
+	const struct nir_node *n = &L->g->nodes[v];
+	struct spinal_model_op *op;
+	int in, out, delayed, ret;
+	long w, b;
+
+	if (n->kind == NK_INPUT) {
+		L->obuf[v] = 0;
+		return 0;
+	}
+	in = input_of(L, v, &delayed, err, errlen);
+	if (in < 0)
+		return in;
+	if (n->kind == NK_IDENT || n->kind == NK_OUTPUT) {
+		if (!delayed && in != 0) {
+			L->obuf[v] = in; /* alias */
+			return 0;
+		}
+		out = new_buf(L, n->out_w, err, errlen);
+		if (out < 0)
+			return out;
+		op = new_op(L, SPINAL_OP_ADD, in, out, err, errlen);
+		if (!op)
+			return -E2BIG;
+		op->flags = delayed ? SPINAL_OPF_DELAYED : 0;
+		L->obuf[v] = out;
+		return 0;
+	}
+	if (nir_kind_is_neuron(n->kind)) {
+		out = L->obuf[v]; /* allocated up front: delayed readers */
+	} else {
+		out = new_buf(L, n->out_w, err, errlen);
+		if (out < 0)
+			return out;
+		L->obuf[v] = out;
+	}
+	switch (n->kind) {
+	case NK_AFFINE:
+	case NK_LINEAR:
+		op = new_op(L, SPINAL_OP_MATVEC, in, out, err, errlen);
+		if (!op)
+			return -E2BIG;
+		op->flags = delayed ? SPINAL_OPF_DELAYED : 0;
+		w = push(L, n->in_w * n->out_w);
+		if (w < 0)
+			return fail(err, errlen, "model larger than %u bytes",
+				    SPINAL_MODEL_MAX_BYTES);
+		for (size_t k = 0; k < n->in_w * n->out_w; k++)
+			L->data[w + k] = (float)n->p[NP_WEIGHT].d[k];
+		op->param[0] = (uint32_t)w;
+		if (n->kind == NK_AFFINE) {
+			b = push(L, n->out_w);
+			if (b < 0)
+				return fail(err, errlen, "model larger than %u bytes",
+					    SPINAL_MODEL_MAX_BYTES);
+			for (size_t k = 0; k < n->out_w; k++)
+				L->data[b + k] = (float)n->p[NP_BIAS].d[k];
+			op->param[1] = (uint32_t)b;
+			op->flags |= SPINAL_OPF_BIAS;
+		}
+		return 0;
+	case NK_SCALE:
+		op = new_op(L, SPINAL_OP_SCALE, in, out, err, errlen);
+		if (!op)
+			return -E2BIG;
+		op->flags = delayed ? SPINAL_OPF_DELAYED : 0;
+		w = push(L, n->out_w);
+		if (w < 0)
+			return -E2BIG;
+		for (size_t k = 0; k < n->out_w; k++)
+			L->data[w + k] = (float)n->p[NP_SCALE].d[k];
+		op->param[0] = (uint32_t)w;
+		return 0;
+	default:
+		ret = emit_neuron(L, n, in, out, delayed, o, dt, err, errlen);
+		return ret;
+	}
+}
+
+static int pick_dt(const struct nir_graph *g, const struct nir_opts *o,
+		   double *dt, char *err, size_t errlen)
+{
+	*dt = o->dt;
+	if (o->dt > 0)
+		return 0;
+	if (o->convention == NIR_CONV_NORSE) {
+		*dt = 1e-3; /* norse.torch default */
+		return 0;
+	}
+	if (o->convention == NIR_CONV_SNNTORCH) {
+		/* snnTorch exports tau = dt/(1-beta), r = tau/dt: dt = tau/r */
+		*dt = 0;
+		for (int i = 0; i < g->n_nodes; i++) {
+			const struct nir_node *n = &g->nodes[i];
+			const struct nir_arr *t = &n->p[n->kind == NK_CUBALIF ||
+						n->kind == NK_CUBALI ? NP_TAU_MEM : NP_TAU];
+
+			if (!(n->kind == NK_LIF || n->kind == NK_CUBALIF ||
+			      n->kind == NK_LI || n->kind == NK_CUBALI))
+				continue;
+			for (size_t j = 0; j < n->out_w; j++) {
+				double r = val(&n->p[NP_R], j, 1), d;
+
+				if (r == 0)
+					continue;
+				d = val(t, j, 1) / r;
+				if (*dt == 0)
+					*dt = d;
+				else if (fabs(d - *dt) > 1e-6 * *dt)
+					return fail(err, errlen,
+						    "node '%s': tau/r = %g differs from %g: not an snnTorch export, give --model-dt",
+						    n->name, d, *dt);
+			}
+		}
+		if (*dt > 0)
+			return 0;
+	}
+	return fail(err, errlen, "no dt: NIR models are continuous-time; give the loop period or --model-dt SECONDS");
+}
+
+int nir_graph_lower(const struct nir_graph *gc, const struct nir_opts *o,
+		    void **blobp, size_t *lenp, double *dt_used, char *err,
+		    size_t errlen)
+{
+	struct nir_graph *g = (struct nir_graph *)gc; /* widths are cached */
+	struct spinal_model_hdr *h;
+	struct lower *L;
+	int ret, out_node = -1;
+	double dt;
+	size_t bufs_off, ops_off, data_off, total;
+	char *blob;
+
+	if (o->convention < 0 || o->convention > NIR_CONV_NORSE ||
+	    o->reset < NIR_RESET_DEFAULT ||
+	    o->reset > SPINAL_RESET_SUBTRACT_DELAYED ||
+	    o->context_len > SPINAL_MODEL_MAX_CONTEXT)
+		return fail(err, errlen, "bad import options");
+	ret = widths(g, err, errlen);
+	if (ret)
+		return ret;
+	ret = pick_dt(g, o, &dt, err, errlen);
+	if (ret)
+		return ret;
+	L = calloc(1, sizeof(*L));
+	if (!L)
+		return -ENOMEM;
+	L->g = g;
+	ret = topo(L, err, errlen);
+	if (ret)
+		goto out;
+	for (int i = 0; i < g->n_nodes; i++)
+		if (g->nodes[i].kind == NK_INPUT)
+			new_buf(L, g->nodes[i].out_w, err, errlen); /* buffer 0 */
+	for (int k = 0; k < L->n_order && ret >= 0; k++)
+		if (nir_kind_is_neuron(g->nodes[L->order[k]].kind))
+			ret = L->obuf[L->order[k]] =
+				new_buf(L, g->nodes[L->order[k]].out_w, err,
+					errlen);
+	ret = ret < 0 ? ret : 0;
+	for (int k = 0; k < L->n_order && !ret; k++) {
+		ret = emit(L, L->order[k], o, dt, err, errlen);
+		if (g->nodes[L->order[k]].kind == NK_OUTPUT)
+			out_node = L->order[k];
+	}
+	if (ret)
+		goto out;
+	if (out_node < 0 || L->n_ops == 0) {
+		ret = fail(err, errlen, "graph computes nothing (no ops between Input and Output)");
+		goto out;
+	}
+
+	bufs_off = sizeof(*h);
+	ops_off = (bufs_off + 4 * (size_t)L->n_bufs + 63) & ~(size_t)63;
+	data_off = (ops_off + sizeof(L->ops[0]) * (size_t)L->n_ops + 63) &
+		   ~(size_t)63;
+	total = data_off + 4 * L->n_data;
+	if (total > SPINAL_MODEL_MAX_BYTES) {
+		ret = fail(err, errlen, "model is %zu bytes, more than %u", total,
+			   SPINAL_MODEL_MAX_BYTES);
+		ret = -E2BIG;
+		goto out;
+	}
+	blob = aligned_alloc(64, (total + 63) & ~(size_t)63);
+	if (!blob) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memset(blob, 0, total);
+	h = (void *)blob;
+	h->magic = SPINAL_MODEL_MAGIC;
+	h->abi_major = SPINAL_MODEL_ABI_MAJOR;
+	h->abi_minor = SPINAL_MODEL_ABI_MINOR;
+	h->hdr_size = sizeof(*h);
+	h->total_size = (uint32_t)total;
+	h->n_inputs = L->bufsz[0];
+	h->out_buf = (uint32_t)L->obuf[out_node];
+	h->n_outputs = L->bufsz[h->out_buf];
+	h->n_bufs = (uint32_t)L->n_bufs;
+	h->n_ops = (uint32_t)L->n_ops;
+	h->n_layers = L->layers;
+	h->n_neurons = L->neurons;
+	h->context_len = o->context_len;
+	h->bufs_off = (uint32_t)bufs_off;
+	h->ops_off = (uint32_t)ops_off;
+	h->data_off = (uint32_t)data_off;
+	h->data_size = (uint32_t)(4 * L->n_data);
+	h->dt = (float)dt;
+	memcpy(blob + bufs_off, L->bufsz, 4 * (size_t)L->n_bufs);
+	memcpy(blob + ops_off, L->ops, sizeof(L->ops[0]) * (size_t)L->n_ops);
+	if (L->n_data)
+		memcpy(blob + data_off, L->data, 4 * L->n_data);
+	*blobp = blob;
+	*lenp = total;
+	if (dt_used)
+		*dt_used = dt;
+out:
+	free(L->data);
+	free(L);
+	return ret;
+}
+
+int nir_load_blob_opts(const char *path, const struct nir_opts *o, void **blob,
+		       size_t *len, char *err, size_t errlen)
+{
+	struct nir_graph *g = nir_read(path, err, errlen);
+	char e2[512];
+	int ret;
+
+	if (!g)
+		return -errno;
+	ret = nir_graph_lower(g, o, blob, len, NULL, e2, sizeof(e2));
+	if (ret)
+		snprintf(err, errlen, "%s: %s", path, e2);
+	nir_graph_free(g);
+	return ret;
+}
+
+int nir_load_blob(const char *path, double dt, void **blob, size_t *len,
+		  char *err, size_t errlen)
+{
+	struct nir_opts o = {
+		.dt = dt,
+		.convention = NIR_CONV_NIR,
+		.reset = NIR_RESET_DEFAULT,
+		.context_len = 16,
+	};
+
+	return nir_load_blob_opts(path, &o, blob, len, err, errlen);
+}
+
+void nir_graph_print(const struct nir_graph *g, FILE *f)
+{
+	int unsupported = 0;
+
+	fprintf(f, "file:     %s\nversion:  %s\nnodes:    %d\nedges:    %d\n",
+		g->path, g->version, g->n_nodes, g->n_edges);
+	for (int i = 0; i < g->n_nodes; i++) {
+		const struct nir_node *n = &g->nodes[i];
+
+		fprintf(f, "  %-24s %-10s", n->name, n->type);
+		if (n->kind == NK_UNSUPPORTED) {
+			fprintf(f, "  UNSUPPORTED");
+			unsupported++;
+		}
+		for (int p = 0; p < NP_COUNT; p++) {
+			const struct nir_arr *a = &n->p[p];
+
+			if (!a->present)
+				continue;
+			fprintf(f, "  %s[", nir_param_name(p));
+			for (int d = 0; d < a->rank; d++)
+				fprintf(f, "%s%zu", d ? "x" : "", a->dims[d]);
+			fprintf(f, "]");
+		}
+		fprintf(f, "\n");
+	}
+	for (int e = 0; e < g->n_edges; e++)
+		fprintf(f, "  edge %s -> %s\n", g->nodes[g->edges[e].src].name,
+			g->nodes[g->edges[e].dst].name);
+	if (unsupported)
+		fprintf(f, "unsupported: %d node(s)\n", unsupported);
+}
