@@ -75,7 +75,10 @@ if [ ! -f "$img" ]; then
 	mkdir -p "$vm/deb"
 	rm -f "$vm/deb/linux-image-${kver}_"*.deb
 	say "apt-get download linux-image-$kver${ver:+=$ver}"
-	if (cd "$vm/deb" && apt-get download -q "linux-image-$kver${ver:+=$ver}" >"$vm/deb/download.log" 2>&1); then
+	dl() { (cd "$vm/deb" && apt-get download -q "linux-image-$kver${ver:+=$ver}" >>"$vm/deb/download.log" 2>&1); }
+	: >"$vm/deb/download.log"
+	if dl || { [ "$(id -u)" = 0 ] && say "retrying after apt-get update" &&
+		apt-get update -q >>"$vm/deb/download.log" 2>&1 && dl; }; then
 		deb=$(ls "$vm/deb/linux-image-${kver}_"*.deb | head -n 1)
 		rm -rf "$imgdir.tmp"
 		dpkg -x "$deb" "$imgdir.tmp"

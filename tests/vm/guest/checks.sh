@@ -8,6 +8,7 @@ pass() { n=$1; shift; echo "SPINAL-VM: PASS $n $*"; }
 fail() { n=$1; shift; echo "SPINAL-VM: FAIL $n $*"; }
 check() { n=$1; shift; if "$@"; then pass "$n"; else fail "$n" "(command: $*)"; fi; }
 info() { echo "SPINAL-VM: INFO $*"; }
+skip() { n=$1; shift; echo "SPINAL-VM: SKIP $n $*"; }
 
 # now in ms from /proc/uptime
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
@@ -133,6 +134,150 @@ if [ "$(cat $SYS/trips)" = "$trips" ] && [ "$(cat $SYS/state)" = 0 ]; then
 	pass wd_clean_disarm "SIGTERM -> disarm, no trip"
 else
 	fail wd_clean_disarm "trips $trips -> $(cat $SYS/trips), state $(cat $SYS/state)"
+fi
+
+# --- spinal-core on the isolated CPU, with the watchdog armed ------------
+# stat fields of a task after the ")" of its comm: 37 processor,
+# 38 rt_priority, 39 policy (1 = SCHED_FIFO)
+task_field() { sed 's/.*) //' "$1" | awk -v n="$2" '{ print $n }'; }
+json_field() { grep -o "\"$2\":[^,}]*" "$1" | head -n 1 | sed 's/.*://'; }
+PRIO=70
+WDT_MS=200
+
+if ! command -v spinal-core >/dev/null 2>&1; then
+	skip core "spinal-core is not built"
+else
+	spinal-core -n vm -P $PRIO --wd-timeout-ms $WDT_MS >"$LOG/core1" 2>&1 &
+	core=$!
+	if wait_for "$LOG/core1" 'running:' 15000; then
+		pass core_start "$(grep 'running:' "$LOG/core1" | sed 's/^spinal-core: //')"
+	else
+		fail core_start "$(tail -n 5 "$LOG/core1")"
+	fi
+	sed 's/^/SPINAL-VM: CORE /' "$LOG/core1"
+	tid=$(sed -n 's/.*RT thread tid \([0-9]*\).*/\1/p' "$LOG/core1" | head -n 1)
+	st=/proc/$core/task/${tid:-0}/stat
+	as_spinal spinal-inspect -n vm --json >"$LOG/inspect1" 2>&1
+	irc=$?
+
+	if grep -q 'kernel: PREEMPT_RT' "$LOG/core1" &&
+		[ "$(json_field "$LOG/inspect1" preempt_rt)" = true ]; then
+		pass core_says_rt "core log and stats flags say PREEMPT_RT"
+	else
+		fail core_says_rt "$(grep 'kernel:' "$LOG/core1") inspect preempt_rt=$(json_field "$LOG/inspect1" preempt_rt)"
+	fi
+	cpu=$(task_field "$st" 37)
+	aff=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$core/task/${tid:-0}/status 2>/dev/null)
+	if grep -q 'isolated CPU 1' "$LOG/core1" && [ "$cpu" = 1 ] && [ "$aff" = 1 ] &&
+		[ "$(json_field "$LOG/inspect1" rt_cpu)" = 1 ]; then
+		pass core_isolated_cpu1 "RT thread $tid runs on CPU $cpu, allowed $aff, chosen from the isolated list"
+	else
+		fail core_isolated_cpu1 "tid=$tid cpu=$cpu allowed=$aff log: $(grep 'cpu:' "$LOG/core1")"
+	fi
+	prio=$(task_field "$st" 38)
+	pol=$(task_field "$st" 39)
+	if [ "$pol" = 1 ] && [ "$prio" = $PRIO ]; then
+		pass core_sched_fifo "RT thread policy SCHED_FIFO, rt_priority $prio (requested $PRIO)"
+	else
+		fail core_sched_fifo "policy=$pol rt_priority=$prio (requested $PRIO)"
+	fi
+	lck=$(sed -n 's/^VmLck:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$core/status)
+	if [ "${lck:-0}" -gt 0 ] && [ "$(json_field "$LOG/inspect1" mlocked)" = true ]; then
+		pass core_mlocked "VmLck ${lck} kB"
+	else
+		fail core_mlocked "VmLck='$lck' inspect mlocked=$(json_field "$LOG/inspect1" mlocked)"
+	fi
+	ticks=$(json_field "$LOG/inspect1" ticks)
+	if [ $irc = 0 ] && [ "${ticks:-0}" -gt 0 ]; then
+		pass inspect_reads_stats "as uid $SPINAL_UID: ticks=$ticks overruns=$(json_field "$LOG/inspect1" overruns) wake p99=$(grep -o '"wake":{[^}]*}' "$LOG/inspect1" | grep -o '"p99_ns":[0-9]*' | cut -d: -f2) ns"
+	else
+		fail inspect_reads_stats "rc=$irc $(head -c 300 "$LOG/inspect1")"
+	fi
+
+	# the agent, unprivileged, drains telemetry and watches the kernel watchdog
+	agent=""
+	if command -v spinal-agent >/dev/null 2>&1; then
+		spinal-agent -n vm -d "$LOG/telem" -l off >"$LOG/agent" 2>&1 &
+		agent=$!
+		t_end=$(( $(now_ms) + 10000 ))
+		written=0
+		while [ "$(now_ms)" -lt "$t_end" ]; do
+			as_spinal spinal-inspect -n vm --json >"$LOG/inspect2" 2>&1
+			written=$(json_field "$LOG/inspect2" agent_written)
+			[ "${written:-0}" -gt 0 ] && break
+			sleep 0.2
+		done
+		auid=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$agent/status 2>/dev/null)
+		if [ -n "$auid" ] && [ "$auid" != 0 ] && [ "${written:-0}" -gt 0 ]; then
+			pass agent_drains "agent runs as uid $auid, telemetry records written $written, produced $(json_field "$LOG/inspect2" produced), dropped $(json_field "$LOG/inspect2" dropped)"
+		else
+			fail agent_drains "uid='$auid' written='$written' $(tail -n 3 "$LOG/agent")"
+		fi
+	else
+		skip agent "spinal-agent is not built"
+	fi
+
+	if grep -q 'kernel watchdog armed' "$LOG/core1" && [ "$(cat $SYS/owner_pid)" = "$core" ] &&
+		[ "$(cat $SYS/state)" = 1 ]; then
+		pass wd_core_armed "owner pid $core, timeout $(cat $SYS/timeout_ns) ns, check $(cat $SYS/check_ns) ns"
+	else
+		fail wd_core_armed "owner=$(cat $SYS/owner_pid) state=$(cat $SYS/state) log: $(grep -i watchdog "$LOG/core1")"
+	fi
+	sleep 1
+	if [ "$(cat $SYS/state)" = 1 ]; then
+		pass wd_core_no_false_trip "core beating 1 s at 1 kHz: checks since load $(cat $SYS/checks), misses $(cat $SYS/misses)"
+	else
+		fail wd_core_no_false_trip "state $(cat $SYS/state) reason $(cat $SYS/last_reason) gap $(cat $SYS/last_trip_gap_ns)"
+	fi
+
+	as_spinal spinal-wdtest watch 5000 >"$LOG/cwatch1" 2>&1 &
+	watch=$!
+	wait_for "$LOG/cwatch1" watching 3000
+	t_stop=$(now_ms)
+	kill -STOP $core
+	wait $watch
+	wrc=$?
+	t_seen=$(now_ms)
+	reason=$(grep '^trip' "$LOG/cwatch1" | field reason)
+	gap=$(grep '^trip' "$LOG/cwatch1" | field last_trip_gap_ns)
+	if [ $wrc = 0 ] && [ "$reason" = timeout ] && [ $((t_seen - t_stop)) -lt $((WDT_MS + 800)) ]; then
+		pass wd_core_stop_trips "kill -STOP spinal-core -> trip after $((t_seen - t_stop)) ms (timeout $WDT_MS ms), gap $gap ns, seen by uid $SPINAL_UID"
+	else
+		fail wd_core_stop_trips "rc=$wrc reason=$reason after $((t_seen - t_stop)) ms: $(cat "$LOG/cwatch1")"
+	fi
+	if [ -n "$agent" ]; then
+		sleep 0.5
+		if grep -qiE 'kernel watchdog|stalled|died' "$LOG/agent"; then
+			pass agent_sees_trip "$(grep -iE 'kernel watchdog|stalled|died' "$LOG/agent" | head -n 2 | tr '\n' ' ')"
+		else
+			fail agent_sees_trip "agent log has no stall/watchdog line: $(tail -n 3 "$LOG/agent")"
+		fi
+		kill -TERM $agent 2>/dev/null
+		wait $agent 2>/dev/null
+		sed 's/^/SPINAL-VM: AGENT /' "$LOG/agent"
+	fi
+	kill -9 $core
+	wait $core 2>/dev/null
+
+	# kill -9 of a running core trips at once, through release
+	spinal-core -n vm2 -P $PRIO --wd-timeout-ms 5000 >"$LOG/core2" 2>&1 &
+	core=$!
+	wait_for "$LOG/core2" 'kernel watchdog armed' 15000
+	as_spinal spinal-wdtest watch 5000 >"$LOG/cwatch2" 2>&1 &
+	watch=$!
+	wait_for "$LOG/cwatch2" watching 3000
+	t_kill=$(now_ms)
+	kill -9 $core
+	wait $watch
+	wrc=$?
+	t_seen=$(now_ms)
+	wait $core 2>/dev/null
+	reason=$(grep '^trip' "$LOG/cwatch2" | field reason)
+	if [ $wrc = 0 ] && [ "$reason" = release ] && [ $((t_seen - t_kill)) -lt 1000 ]; then
+		pass wd_core_kill9_release "kill -9 spinal-core -> trip (release) after $((t_seen - t_kill)) ms, timeout was 5000 ms"
+	else
+		fail wd_core_kill9_release "rc=$wrc reason=$reason after $((t_seen - t_kill)) ms: $(cat "$LOG/cwatch2") $(tail -n 3 "$LOG/core2")"
+	fi
 fi
 
 # --- module statistics ----------------------------------------------------
