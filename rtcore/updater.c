@@ -532,6 +532,7 @@ fail:
 		spinal_graph_free(g, 0); /* never seen by a reader: no thread started */
 	}
 	updater_free(u);
+	atomic_store(&updater_running, 0);
 	errno = err;
 	return NULL;
 fail_running:

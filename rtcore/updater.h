@@ -34,6 +34,8 @@
 #include <spinal/ring.h>
 #include <spinal/stats.h>
 
+#include "cfg_validate.h"
+
 struct spinal_updater;
 
 /*
