@@ -24,6 +24,8 @@ static uint64_t now_ns(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t run_start_rt, run_start_mono;
+
 static uint64_t boot_id_hash(void)
 {
 	char buf[64];
@@ -128,8 +130,13 @@ int core_region_create(struct core_region *r, const char *instance, uint32_t kin
 	h->nsections = n;
 	h->creator_pid = getpid();
 	h->creator_uid = getuid();
-	h->start_realtime_ns = now_ns(CLOCK_REALTIME);
-	h->start_mono_ns = now_ns(CLOCK_MONOTONIC);
+	/* one start time for every region of this core run: readers match on it */
+	if (!run_start_rt) {
+		run_start_rt = now_ns(CLOCK_REALTIME);
+		run_start_mono = now_ns(CLOCK_MONOTONIC);
+	}
+	h->start_realtime_ns = run_start_rt;
+	h->start_mono_ns = run_start_mono;
 	h->boot_id_hash = boot_id_hash();
 	h->rt_cpu = -1;
 	atomic_store_explicit(&h->state, SPINAL_STATE_STARTING, memory_order_relaxed);
