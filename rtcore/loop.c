@@ -17,6 +17,7 @@
 
 #include "lib/wd.h"
 #include "rtcore/loop.h"
+#include "rtcore/rcu.h"
 #include "rtcore/rtsetup.h"
 
 #define NSEC 1000000000ull
@@ -119,6 +120,8 @@ void *loop_thread(void *arg)
 
 	pthread_setname_np(pthread_self(), "spinal-rt");
 	rt_prefault_stack(64 << 10);
+	/* QSBR reader: online for the whole run, one quiescent state per tick (docs/graph.md) */
+	spinal_rcu_register();
 	verify_sched(l);
 	next = mono_ns() + period;
 
@@ -189,6 +192,8 @@ void *loop_thread(void *arg)
 		if (consec > atomic_load_explicit(&s->consec_miss_max, memory_order_relaxed))
 			put(&s->consec_miss_max, consec);
 		bump(&s->ticks, 1);
+		/* every RCU pointer of this tick is dead now */
+		spinal_rcu_quiescent();
 	}
 	/* leave the robot stopped */
 	{
@@ -196,5 +201,6 @@ void *loop_thread(void *arg)
 
 		l->io->write_cmd(l->io, mono_ns(), &zero);
 	}
+	spinal_rcu_unregister();
 	return NULL;
 }

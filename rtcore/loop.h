@@ -16,6 +16,8 @@
 #include "rtcore/io.h"
 #include "rtcore/pipeline.h"
 
+struct spinal_updater;
+
 struct spinal_wd;
 
 struct spinal_loop {
@@ -24,6 +26,7 @@ struct spinal_loop {
 	struct spinal_stats *stats;
 	struct spinal_ring telem;  /* producer side */
 	struct io_backend *io;
+	struct spinal_updater *upd; /* map/model updater (RCU publisher), may be NULL */
 	struct pipeline pipe;      /* RT-private */
 	atomic_int stop;           /* set by the main thread */
 	atomic_int rt_fifo;        /* RT thread verified SCHED_FIFO */

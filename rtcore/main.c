@@ -25,6 +25,7 @@
 #include "rtcore/loop.h"
 #include "rtcore/rtsetup.h"
 #include "rtcore/shm.h"
+#include "rtcore/updater.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -293,6 +294,8 @@ struct core {
 	struct core_region stats, telem, cons, cfg;
 	struct rt_setup_result rt;
 	struct spinal_loop *loop;
+	struct spinal_ring cfg_ring; /* consumer side, owned by the updater thread */
+	struct spinal_updater *upd;
 	pthread_t rt_thread;
 };
 
@@ -381,6 +384,40 @@ static int setup_loop(struct core *c)
 			      (double)l->period_ns * 1e-9);
 	if (!l->io)
 		return -errno;
+	return 0;
+}
+
+/* The updater thread drains the config ring and publishes map/model snapshots. */
+static int start_updater(struct core *c)
+{
+	struct spinal_updater_cfg ucfg = { 0 };
+	struct spinal_ring_idx *cprod, *ccons;
+	uint64_t slots_len, staging_len;
+	void *slots, *staging;
+	int rc;
+
+	cprod = spinal_region_section(c->cfg.hdr, SPINAL_SECT_CFG_PROD, NULL, NULL);
+	slots = spinal_region_section(c->cfg.hdr, SPINAL_SECT_CFG_SLOTS, &slots_len, NULL);
+	staging = spinal_region_section(c->cfg.hdr, SPINAL_SECT_STAGING, &staging_len, NULL);
+	ccons = spinal_region_section(c->stats.hdr, SPINAL_SECT_CFG_CONS, NULL, NULL);
+	rc = spinal_ring_attach(&c->cfg_ring, cprod, ccons, slots, c->o.cfg_slots, 256,
+				slots_len, 0);
+	if (rc) {
+		core_log("cannot attach the config ring: %s", strerror(-rc));
+		return rc;
+	}
+	ucfg.cfg_ring = &c->cfg_ring;
+	ucfg.staging = staging;
+	ucfg.staging_len = staging_len;
+	ucfg.stats = c->loop->stats;
+	ucfg.rt_cpu = c->rt.ncpus > 1 ? c->rt.cpu : -1;
+	c->upd = spinal_updater_start(&ucfg);
+	if (!c->upd) {
+		rc = -errno;
+		core_log("cannot start the updater thread: %s", strerror(errno));
+		return rc;
+	}
+	c->loop->upd = c->upd;
 	return 0;
 }
 
@@ -512,6 +549,11 @@ int main(int argc, char **argv)
 		goto out_regions;
 	}
 	arm_kernel_wd(&c);
+	rc = start_updater(&c);
+	if (rc) {
+		status = 1;
+		goto out_loop;
+	}
 	c.stats.hdr->period_ns = (uint32_t)(c.o.period_us * 1000);
 	c.stats.hdr->rt_cpu = c.rt.cpu;
 	c.stats.hdr->flags = (c.rt.mlocked ? SPINAL_F_MLOCKED : 0) |
@@ -567,6 +609,8 @@ int main(int argc, char **argv)
 			 (unsigned long long)atomic_load(&s->telem_dropped));
 	}
 out_loop:
+	/* the RT thread has stopped reading: the updater may unpublish and free */
+	spinal_updater_stop(c.upd);
 	if (c.loop)
 		spinal_wd_close(c.loop->wd); /* disarms: a clean stop is not a trip */
 	if (c.loop && c.loop->io)
