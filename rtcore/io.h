@@ -7,6 +7,7 @@
 #ifndef SPINAL_IO_H
 #define SPINAL_IO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct spinal_state {
@@ -14,6 +15,8 @@ struct spinal_state {
 	uint64_t stamp_ns; /* CLOCK_MONOTONIC when it was sampled */
 	float x, y, theta; /* pose, m and rad */
 	float v, omega;    /* measured velocities, m/s and rad/s */
+	uint64_t read_ns;  /* CLOCK_MONOTONIC of the read (the now_ns passed in):
+			    * AAS judges staleness as read_ns - stamp_ns */
 };
 
 struct spinal_cmd {
@@ -33,5 +36,18 @@ struct io_backend {
  * of wake-up jitter), so a run is reproducible.  Main thread; NULL + errno.
  */
 struct io_backend *io_sim_create(double x, double y, double theta, double dt_s);
+
+/*
+ * io_shm_create - the shared-memory backend (rtcore/io_shm.c): latest-value
+ * state and command mailboxes in region "/spinal.<instance>.io" for an
+ * external driver (tools/spinal-sim is one).  A state whose seqlock read
+ * stays torn after a bounded number of retries is replaced by the last good
+ * sample (its old stamp makes AAS stop once it is older than the stale age).
+ * Main thread; NULL + errno, with a one-line reason in @err.
+ */
+struct io_backend *io_shm_create(const char *instance, char *err, size_t errlen);
+
+/* The IO region header of an io_shm backend (to publish it).  Main thread. */
+struct spinal_region_hdr *io_shm_region(struct io_backend *io);
 
 #endif

@@ -18,6 +18,7 @@ static int sim_read(struct io_backend *io, uint64_t now_ns, struct spinal_state 
 
 	st->seq = s->seq;
 	st->stamp_ns = now_ns;
+	st->read_ns = now_ns;
 	st->x = (float)s->x;
 	st->y = (float)s->y;
 	st->theta = (float)s->theta;
