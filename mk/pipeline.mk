@@ -21,3 +21,15 @@ check-pipeline-closedloop: $(PIPE_CL)
 train-policy: $(PIPE_CL)
 	$(PYTHON3) tools/train_policy.py --closedloop $(PIPE_CL) --work $(O)/train \
 		--out data/models/default.nir
+
+PIPE_REPLAY := $(O)/bin/spinal-replay
+BINS += $(PIPE_REPLAY)
+CHECKS += check-pipeline-replay
+
+$(PIPE_REPLAY): $(call obj,tools/spinal-replay.c) $(PIPE_OBJS) $(LIBRT) $(LIBAGENT) $(LIBSPINAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ $(AGENT_LIBS) $(LDLIBS_BASE) -o $@
+
+.PHONY: check-pipeline-replay
+check-pipeline-replay: $(PIPE_CL) $(PIPE_REPLAY)
+	O=$(O) tests/integration/pipeline_replay.sh

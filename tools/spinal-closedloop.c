@@ -19,6 +19,7 @@
 #include "rtcore/pipeline.h"
 #include "rtcore/sps.h"
 #include "tools/pipe_world.h"
+#include <spinal/telemlog.h>
 
 static const char usage[] =
 "Usage: spinal-closedloop [OPTIONS]\n"
@@ -42,6 +43,8 @@ static const char usage[] =
 "                     dump ticks with tick % N < W (default 1, 1: all)\n"
 "  --explore P        with --model none: perturb the executed command with\n"
 "                     probability P per second (labels stay the expert's)\n"
+"  --record FILE      write the first pair's run as a telemetry log\n"
+"                     (include/spinal/telemlog.h) for spinal-replay\n"
 "  --require-rate R   exit 1 if the success rate is below R (0..1)\n"
 "  -q, --quiet        summary only\n"
 "  -h, --help         this text\n"
@@ -51,7 +54,7 @@ static const char usage[] =
 "Exit status: 0 ok, 1 rate below --require-rate or a setup error, 2 usage.\n";
 
 struct opts {
-	const char *model, *map, *dump;
+	const char *model, *map, *dump, *record;
 	long pairs, period_us, dump_every, dump_window;
 	unsigned long long seed;
 	double max_sim_s, min_dist, explore, require_rate;
@@ -60,6 +63,8 @@ struct opts {
 
 static uint64_t rng_state;
 static int32_t dump_cols;
+static FILE *rec_f; /* --record: first pair as a telemetry log */
+static uint64_t rec_seq;
 
 static uint64_t rng_next(void)
 {
@@ -164,6 +169,16 @@ static int episode(const struct opts *o, struct spinal_gmodel *m, struct sps_pla
 				pert_left -= (double)period * 1e-9;
 			}
 		}
+		if (rec_f && ep == 0) {
+			struct spinal_telem_rec r;
+
+			memset(&r, 0, sizeof(r));
+			pipeline_record(&p, &t, &r);
+			r.seq = rec_seq++;
+			r.kind = SPINAL_REC_TICK;
+			r.t_planned_ns = now;
+			fwrite(&r, sizeof(r), 1, rec_f);
+		}
 		io->write_cmd(io, now, &t.cmd);
 		if (p.goal_reached && !stops) {
 			reached = 1;
@@ -209,6 +224,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "cache", required_argument, NULL, 'c' },
 		{ "dump", required_argument, NULL, 'd' },
 		{ "dump-every", required_argument, NULL, 'e' },
+		{ "record", required_argument, NULL, 'R' },
 		{ "dump-window", required_argument, NULL, 'w' },
 		{ "explore", required_argument, NULL, 'x' },
 		{ "require-rate", required_argument, NULL, 'r' },
@@ -230,6 +246,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'c': o->cache = atoi(optarg); break;
 		case 'd': o->dump = optarg; break;
 		case 'e': o->dump_every = atol(optarg); break;
+		case 'R': o->record = optarg; break;
 		case 'w': o->dump_window = atol(optarg); break;
 		case 'x': o->explore = atof(optarg); break;
 		case 'r': o->require_rate = atof(optarg); break;
@@ -283,11 +300,31 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (o.record) {
+		struct spinal_tlog_hdr h;
+
+		rec_f = fopen(o.record, "w");
+		if (!rec_f) {
+			fprintf(stderr, "spinal-closedloop: cannot create %s: %s\n", o.record,
+				strerror(errno));
+			return 1;
+		}
+		memset(&h, 0, sizeof(h));
+		h.magic = SPINAL_TLOG_MAGIC;
+		h.version = SPINAL_TLOG_VERSION;
+		h.hdr_size = sizeof(h);
+		h.rec_size = sizeof(struct spinal_telem_rec);
+		h.period_ns = (uint32_t)(o.period_us * 1000);
+		snprintf(h.instance, sizeof(h.instance), "closedloop");
+		fwrite(&h, sizeof(h), 1, rec_f);
+	}
 	for (ep = 0; ep < o.pairs; ep++)
 		if (episode(&o, m, plan, ep, dump, &tot))
 			return 1;
 	if (dump)
 		fclose(dump);
+	if (rec_f)
+		fclose(rec_f);
 	rate = (double)tot.ok / (double)o.pairs;
 	printf("closed loop: %ld/%ld reached (%.1f%%), %ld with safety stops; policy %s; %.0f simulated s, %ld ticks\n",
 	       tot.ok, o.pairs, 100.0 * rate, tot.safety, plan ? o.model : "follower (expert)",
