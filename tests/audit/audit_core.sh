@@ -12,9 +12,14 @@ O=${1:?usage: audit_core.sh BUILD_DIR}
 CORE=${SPINAL_CORE:-$O/bin/spinal-core}
 audit=$O/bin/spinal-audit fake=$O/tests/audit-fake-core core=$CORE
 W=${AUDIT_TEST_WINDOW:-1}
+n=at$$   # instance-name prefix of the cores this test starts
 tmp=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$tmp" /dev/shm/spinal.${n}?.*  # our instances only
+}
 trap cleanup EXIT
 fail() { echo "audit_core.sh: FAIL: $*" >&2; exit 1; }
 [ -x "$audit" ] && [ -x "$fake" ] || fail "build $audit and $fake first"
@@ -56,7 +61,6 @@ run_audit() { # name out
 	echo $rc >"$2.rc"
 }
 
-n=at$$
 echo "audit_core.sh: fixture core, good loop"
 "$fake" ${n}g 30 2>/dev/null & pids+=($!)
 wait_region ${n}g
