@@ -21,9 +21,12 @@
 #include <spinal/telemetry.h>
 
 #include "lib/wd.h"
+#include "rtcore/handoff.h"
 #include "rtcore/io.h"
 #include "rtcore/loop.h"
+#include "rtcore/privsep.h"
 #include "rtcore/rtsetup.h"
+#include "rtcore/seccomp.h"
 #include "rtcore/shm.h"
 #include "rtcore/updater.h"
 
@@ -49,6 +52,11 @@ struct core_opts {
 	uint32_t staging_mb;
 	uint32_t max_consec_miss;
 	long wd_timeout_ms;
+	/* privilege separation (rtcore/privsep.h, seccomp.h, handoff.h) */
+	struct handoff_cfg sock;        /* .path NULL: shm_open regions, no socket */
+	struct privsep_cfg ps;
+	int seccomp;                    /* enum core_seccomp_mode, -1: by --socket */
+	int seccomp_test;
 	double start_x, start_y, start_theta;
 	double goal_x, goal_y, goal_tol;
 	struct aas_limits lim;
@@ -91,6 +99,23 @@ static void usage(FILE *f)
 "      --telem-slots N    telemetry ring records, power of two (default 16384)\n"
 "      --cfg-slots N      config ring messages, power of two (default 256)\n"
 "      --staging-mb N     blob staging area (default 16)\n"
+"Privilege separation (docs/operator-guide.md):\n"
+"      --socket PATH      hand the regions to peers over this UNIX socket as\n"
+"                         sealed memfds (agent: CONS and CFG writable, the rest\n"
+"                         read-only; inspector: read-only) instead of /dev/shm\n"
+"      --socket-mode OCT  socket file mode (default 0660)\n"
+"      --socket-group G   socket group, also who may inspect (default spinal)\n"
+"      --agent-user U     the only user given writable descriptors (default\n"
+"                         spinal)\n"
+"      --user U           when started as root, run as U after setup (default\n"
+"                         spinal-core, else nobody)\n"
+"      --seccomp MODE     system-call allowlist after setup: off, trap (log the\n"
+"                         call, die of SIGSYS), kill (kernel kills at once), log\n"
+"                         (default: trap with --socket, else off)\n"
+"      --seccomp-test     test hook: make a forbidden call after setup\n"
+"      --rttime-ms S[,H]  RLIMIT_RTTIME: the RT thread running S ms without\n"
+"                         sleeping latches a safe stop, H ms kills the core\n"
+"                         (default 200,1000; 0 disables)\n"
 "  -q, --quiet            only warnings and errors\n"
 "  -h, --help             this help\n"
 "\n"
@@ -141,7 +166,58 @@ enum {
 	OPT_NO_RT = 256, OPT_IO, OPT_START, OPT_GOAL, OPT_GOAL_TOL, OPT_MAX_SPEED,
 	OPT_MAX_OMEGA, OPT_MAX_ACCEL, OPT_MAX_ALPHA, OPT_TELEM_SLOTS, OPT_CFG_SLOTS,
 	OPT_STAGING, OPT_MAX_MISS, OPT_WD_TIMEOUT,
+	OPT_SOCKET, OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_AGENT_USER, OPT_USER, OPT_SECCOMP,
+	OPT_SECCOMP_TEST, OPT_RTTIME,
 };
+
+/* Options of rtcore/privsep.h, seccomp.h and handoff.h.  Returns 0 or -1. */
+static int parse_privsep_opt(struct core_opts *o, int c, const char *arg)
+{
+	enum core_seccomp_mode m;
+	double f[2];
+	char *end;
+	long v;
+
+	switch (c) {
+	case OPT_SOCKET:
+		o->sock.path = arg;
+		return arg[0] == '/' ? 0 : -1;
+	case OPT_SOCKET_MODE:
+		v = strtol(arg, &end, 8);
+		o->sock.mode = (mode_t)v;
+		return *end || v <= 0 || v > 0777 ? -1 : 0;
+	case OPT_SOCKET_GROUP:
+		o->sock.group = arg;
+		return 0;
+	case OPT_AGENT_USER:
+		o->sock.agent_user = arg;
+		return 0;
+	case OPT_USER:
+		o->ps.user = arg;
+		o->ps.user_given = 1;
+		return 0;
+	case OPT_SECCOMP:
+		if (core_seccomp_parse(arg, &m))
+			return -1;
+		o->seccomp = (int)m;
+		return 0;
+	case OPT_SECCOMP_TEST:
+		o->seccomp_test = 1;
+		return 0;
+	case OPT_RTTIME:
+		f[1] = -1;
+		if (parse_floats(arg, f, 1) && parse_floats(arg, f, 2))
+			return -1;
+		if (f[1] < 0)
+			f[1] = f[0] ? f[0] * 5 : 0;
+		if (f[0] < 0 || f[0] > 1e6 || f[1] < f[0] || f[1] > 1e6)
+			return -1;
+		o->ps.rttime_soft_us = (uint64_t)(f[0] * 1000);
+		o->ps.rttime_hard_us = (uint64_t)(f[1] * 1000);
+		return 0;
+	}
+	return -1;
+}
 
 static int parse_args(int argc, char **argv, struct core_opts *o)
 {
@@ -167,6 +243,14 @@ static int parse_args(int argc, char **argv, struct core_opts *o)
 		{ "staging-mb", required_argument, NULL, OPT_STAGING },
 		{ "max-consec-miss", required_argument, NULL, OPT_MAX_MISS },
 		{ "wd-timeout-ms", required_argument, NULL, OPT_WD_TIMEOUT },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
+		{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+		{ "agent-user", required_argument, NULL, OPT_AGENT_USER },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+		{ "seccomp-test", no_argument, NULL, OPT_SECCOMP_TEST },
+		{ "rttime-ms", required_argument, NULL, OPT_RTTIME },
 		{ NULL, 0, NULL, 0 },
 	};
 	double f[3], d;
@@ -269,6 +353,10 @@ static int parse_args(int argc, char **argv, struct core_opts *o)
 			if (parse_long(optarg, 0, 60000, &o->wd_timeout_ms))
 				goto bad;
 			break;
+		case OPT_SOCKET ... OPT_RTTIME:
+			if (parse_privsep_opt(o, c, optarg))
+				goto bad;
+			break;
 		default:
 			fprintf(stderr, "Try 'spinal-core --help'.\n");
 			return -1;
@@ -297,7 +385,19 @@ struct core {
 	struct spinal_ring cfg_ring; /* consumer side, owned by the updater thread */
 	struct spinal_updater *upd;
 	pthread_t rt_thread;
+	struct handoff *ho;   /* --socket: memfd regions and their server */
+	struct privsep ps;
 };
+
+/* One region: a sealed memfd with --socket, else a /dev/shm object. */
+static int region_create(struct core *c, struct core_region *r, uint32_t kind,
+			 const struct core_sect_spec *spec, unsigned int n, mode_t mode,
+			 char *err, size_t errlen)
+{
+	if (c->ho)
+		return handoff_region_create(c->ho, r, c->o.name, kind, spec, n, err, errlen);
+	return core_region_create(r, c->o.name, kind, spec, n, mode, err, errlen);
+}
 
 static int create_regions(struct core *c)
 {
@@ -322,17 +422,18 @@ static int create_regions(struct core *c)
 	char err[256] = "";
 	int rc;
 
-	rc = core_region_create(&c->stats, c->o.name, SPINAL_REGION_STATS, stats_s, 2, 0640,
-				err, sizeof(err));
+	rc = region_create(c, &c->stats, SPINAL_REGION_STATS, stats_s, 2, 0640, err,
+			   sizeof(err));
 	if (!rc)
-		rc = core_region_create(&c->telem, c->o.name, SPINAL_REGION_TELEM, telem_s, 2,
-					0640, err, sizeof(err));
+		rc = region_create(c, &c->telem, SPINAL_REGION_TELEM, telem_s, 2, 0640, err,
+				   sizeof(err));
 	if (!rc)
-		rc = core_region_create(&c->cons, c->o.name, SPINAL_REGION_CONS, cons_s, 2, 0660,
-					err, sizeof(err));
+		rc = region_create(c, &c->cons, SPINAL_REGION_CONS, cons_s, 2, 0660, err,
+				   sizeof(err));
 	if (!rc)
-		rc = core_region_create(&c->cfg, c->o.name, SPINAL_REGION_CFG, cfg_s, 3, 0660,
-					err, sizeof(err));
+		rc = region_create(c, &c->cfg, SPINAL_REGION_CFG, cfg_s, 3, 0660, err, sizeof(err));
+	if (!rc && c->ho)
+		rc = handoff_listen(c->ho, err, sizeof(err));
 	if (rc) {
 		core_log("%s", err);
 		return rc;
@@ -461,10 +562,15 @@ static void housekeeping(struct core *c)
 	struct spinal_stats *s = c->loop->stats;
 	uint64_t t_end = c->o.duration > 0 ? mono_ns() + (uint64_t)(c->o.duration * 1e9) : 0;
 	struct timespec nap = { 0, 20 * 1000 * 1000 };
-	int overrun_logged = 0, stop_logged = 0, goal_logged = 0;
+	int overrun_logged = 0, stop_logged = 0, goal_logged = 0, rttime_logged = 0;
 
 	while (!stop_requested) {
 		nanosleep(&nap, NULL);
+		if (!rttime_logged && privsep_rttime_hits()) {
+			rttime_logged = 1;
+			core_log("SAFE STOP: the RT thread ran longer than RLIMIT_RTTIME (%llu ms) without sleeping; command latched to zero",
+				 (unsigned long long)c->o.ps.rttime_soft_us / 1000);
+		}
 		if (!overrun_logged && atomic_load(&s->first_overrun_tick)) {
 			overrun_logged = 1;
 			core_log("warning: unexpected real-time delay: tick %llu ended %llu us after the next planned wake (logged once; see overruns in spinal-inspect)",
@@ -511,6 +617,75 @@ static void arm_kernel_wd(struct core *c)
 			 strerror(-rc));
 }
 
+/*
+ * After setup, with every thread running: drop to the service user and clear
+ * every capability on every thread, verify it, start the handoff server,
+ * install the seccomp allowlist.  Returns 0 or -1 (logged).
+ */
+static int harden(struct core *c)
+{
+	char err[384];
+	unsigned int bad = 0;
+	int rc, n;
+
+	privsep_set_safe_stop(&c->loop->stats->safe_stop);
+	/* before the drop: a thread's stack is locked memory (MCL_FUTURE) */
+	if (c->ho && (rc = handoff_start(c->ho))) {
+		core_log("cannot start the handoff server: %s", strerror(-rc));
+		return -1;
+	}
+	rc = privsep_drop(&c->ps, err, sizeof(err));
+	if (!rc) {
+		n = privsep_verify(0, NULL, 0, 0, &bad, err, sizeof(err));
+		rc = n < 0 ? n : bad ? -EPERM : 0;
+	}
+	if (rc) {
+		core_log("privilege drop failed: %s", err);
+		return -1;
+	}
+	rc = core_seccomp_install((enum core_seccomp_mode)c->o.seccomp, err, sizeof(err));
+	if (rc) {
+		core_log("%s", err);
+		return -1;
+	}
+	if (!c->o.quiet)
+		core_log("privileges: user %s (uid %u), no capabilities and NoNewPrivs on all %u threads; seccomp %s%s",
+			 c->ps.user, (unsigned int)getuid(), c->ps.threads,
+			 core_seccomp_name((enum core_seccomp_mode)c->o.seccomp),
+			 c->o.seccomp ? " (every thread, TSYNC)" : "");
+	if (c->o.seccomp_test) {
+		core_log("seccomp test: making a forbidden call (socket(AF_INET))");
+		rc = core_seccomp_test_forbidden();
+		core_log("seccomp test: the forbidden call returned %d (%s): the filter did not stop it",
+			 rc, rc < 0 ? strerror(errno) : "success");
+		return -1;
+	}
+	return 0;
+}
+
+/* Setup steps of privilege separation that need NSS and run before regions. */
+static int harden_prepare(struct core *c)
+{
+	char err[384];
+
+	if (c->o.seccomp < 0)
+		c->o.seccomp = c->o.sock.path ? CORE_SECCOMP_TRAP : CORE_SECCOMP_OFF;
+	c->o.ps.quiet = c->o.sock.quiet = c->o.quiet;
+	c->o.sock.no_unlink = c->o.seccomp != CORE_SECCOMP_OFF;
+	if (privsep_prepare(&c->ps, &c->o.ps, err, sizeof(err))) {
+		core_log("%s", err);
+		return -1;
+	}
+	if (!c->o.sock.path)
+		return 0;
+	c->ho = handoff_create(&c->o.sock, err, sizeof(err));
+	if (!c->ho) {
+		core_log("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct core c = { 0 };
@@ -523,7 +698,8 @@ int main(int argc, char **argv)
 		.name = SPINAL_DEFAULT_INSTANCE, .io = "sim", .period_us = 1000, .cpu = -1,
 		.priority = 80, .want_rt = 1, .telem_slots = 16384, .cfg_slots = 256,
 		.staging_mb = 16, .max_consec_miss = 5, .goal_x = 4.0, .goal_y = 3.0,
-		.goal_tol = 0.1, .wd_timeout_ms = 100,
+		.goal_tol = 0.1, .wd_timeout_ms = 100, .seccomp = -1,
+		.ps = { .rttime_soft_us = 200000, .rttime_hard_us = 1000000 },
 		.lim = { .v_max = 1.0f, .omega_max = 2.0f, .accel_max = 2.0f, .alpha_max = 8.0f },
 	};
 	if (parse_args(argc, argv, &c.o))
@@ -538,6 +714,10 @@ int main(int argc, char **argv)
 				      .want_rt = c.o.want_rt, .quiet = c.o.quiet };
 	if (rt_setup_process(&rcfg, &c.rt))
 		return 1;
+	if (harden_prepare(&c)) {
+		status = 1;
+		goto out_regions;
+	}
 	if (create_regions(&c)) {
 		status = 1;
 		goto out_regions;
@@ -578,6 +758,10 @@ int main(int argc, char **argv)
 	/* wait until the RT thread reports how it runs */
 	while (!atomic_load(&c.loop->rt_tid))
 		usleep(1000);
+	if (harden(&c)) {
+		status = 1;
+		stop_requested = 1;
+	}
 	if (atomic_load(&c.loop->rt_fifo))
 		c.stats.hdr->flags |= SPINAL_F_RT_SCHED;
 	atomic_store(&c.stats.hdr->state, SPINAL_STATE_RUNNING);
@@ -619,6 +803,7 @@ out_loop:
 out_regions:
 	if (c.stats.hdr)
 		atomic_store(&c.stats.hdr->state, SPINAL_STATE_STOPPED);
+	handoff_destroy(c.ho);
 	core_region_close(&c.cfg, 0);
 	core_region_close(&c.cons, 0);
 	core_region_close(&c.telem, 0);

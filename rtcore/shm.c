@@ -65,62 +65,33 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-int core_region_create(struct core_region *r, const char *instance, uint32_t kind,
-		       const struct core_sect_spec *spec, unsigned int n, mode_t mode,
-		       char *err, size_t errlen)
+int core_region_format(struct core_region *r, int fd, const char *instance, uint32_t kind,
+		       const struct core_sect_spec *spec, unsigned int n, char *err, size_t errlen)
 {
 	struct spinal_region_hdr *h;
-	struct group *gr;
 	uint64_t off = sizeof(*h);
 	unsigned int i;
-	pid_t pid = 0;
-	int fd, rc;
+	int rc;
 
-	memset(r, 0, sizeof(*r));
 	if (n > SPINAL_MAX_SECTIONS)
 		return -EINVAL;
-	rc = spinal_region_path(r->path, sizeof(r->path), instance, kind);
-	if (rc) {
-		snprintf(err, errlen, "invalid instance name '%s': use 1-31 of [A-Za-z0-9_-]", instance);
-		return rc;
-	}
-	if (kind == SPINAL_REGION_STATS && stats_region_live(r->path, &pid)) {
-		snprintf(err, errlen, "instance '%s' is already run by spinal-core pid %d; stop it or choose another --name",
-			 instance, (int)pid);
-		return -EBUSY;
-	}
-	fd = shm_open(r->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0 && errno == EEXIST) {
-		/* stale object from a dead or stopped core: replace it */
-		shm_unlink(r->path);
-		fd = shm_open(r->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	}
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot create /dev/shm%s: %s", r->path, strerror(-rc));
-		return rc;
-	}
 	for (i = 0; i < n; i++) {
 		off = align_up(off, spec[i].size >= 65536 ? 4096 : 64);
 		off += spec[i].size;
 	}
 	r->len = align_up(off, 4096);
-	if (fchmod(fd, mode) < 0 || ftruncate(fd, (off_t)r->len) < 0) {
+	if (ftruncate(fd, (off_t)r->len) < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot size /dev/shm%s to %zu bytes: %s", r->path, r->len,
+		snprintf(err, errlen, "cannot size %s to %zu bytes: %s", r->path, r->len,
 			 strerror(-rc));
-		goto out_unlink;
+		return rc;
 	}
-	gr = getgrnam(SPINAL_GROUP);
-	if (gr && fchown(fd, (uid_t)-1, gr->gr_gid) < 0 && errno != EPERM)
-		snprintf(err, errlen, "note: cannot give /dev/shm%s to group %s", r->path, SPINAL_GROUP);
 	h = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot map /dev/shm%s: %s", r->path, strerror(-rc));
-		goto out_unlink;
+		snprintf(err, errlen, "cannot map %s: %s", r->path, strerror(-rc));
+		return rc;
 	}
-	close(fd);
 	memset(h, 0, r->len); /* also prefaults every page */
 	h->abi_major = SPINAL_ABI_MAJOR;
 	h->abi_minor = SPINAL_ABI_MINOR;
@@ -151,6 +122,58 @@ int core_region_create(struct core_region *r, const char *instance, uint32_t kin
 		off += spec[i].size;
 	}
 	r->hdr = h;
+	return 0;
+}
+
+int core_region_create(struct core_region *r, const char *instance, uint32_t kind,
+		       const struct core_sect_spec *spec, unsigned int n, mode_t mode,
+		       char *err, size_t errlen)
+{
+	struct group *gr;
+	char name[80];
+	pid_t pid = 0;
+	int fd, rc;
+
+	memset(r, 0, sizeof(*r));
+	if (n > SPINAL_MAX_SECTIONS)
+		return -EINVAL;
+	rc = spinal_region_path(name, sizeof(name), instance, kind);
+	if (rc) {
+		snprintf(err, errlen, "invalid instance name '%s': use 1-31 of [A-Za-z0-9_-]", instance);
+		return rc;
+	}
+	snprintf(r->path, sizeof(r->path), "%s", name);
+	if (kind == SPINAL_REGION_STATS && stats_region_live(r->path, &pid)) {
+		snprintf(err, errlen, "instance '%s' is already run by spinal-core pid %d; stop it or choose another --name",
+			 instance, (int)pid);
+		return -EBUSY;
+	}
+	fd = shm_open(r->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0 && errno == EEXIST) {
+		/* stale object from a dead or stopped core: replace it */
+		shm_unlink(r->path);
+		fd = shm_open(r->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	}
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create /dev/shm%s: %s", r->path, strerror(-rc));
+		return rc;
+	}
+	if (fchmod(fd, mode) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot set mode %04o on /dev/shm%s: %s", (unsigned int)mode,
+			 r->path, strerror(-rc));
+		goto out_unlink;
+	}
+	gr = getgrnam(SPINAL_GROUP);
+	if (gr && fchown(fd, (uid_t)-1, gr->gr_gid) < 0 && errno != EPERM)
+		snprintf(err, errlen, "note: cannot give /dev/shm%s to group %s", r->path, SPINAL_GROUP);
+	snprintf(r->path, sizeof(r->path), "/dev/shm%s", name);
+	rc = core_region_format(r, fd, instance, kind, spec, n, err, errlen);
+	snprintf(r->path, sizeof(r->path), "%s", name);
+	if (rc)
+		goto out_unlink;
+	close(fd);
 	return 0;
 
 out_unlink:

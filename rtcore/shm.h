@@ -33,6 +33,16 @@ int core_region_create(struct core_region *r, const char *instance, uint32_t kin
 		       const struct core_sect_spec *spec, unsigned int n, mode_t mode,
 		       char *err, size_t errlen);
 
+/*
+ * core_region_format - size the open object @fd for @n sections, map it
+ * read-write into r->hdr/r->len, zero it (prefaulting every page) and write
+ * the header (magic not yet: core_region_publish()).  r->path names the
+ * object in messages.  Used for shm_open objects and for memfds
+ * (rtcore/handoff.c).  Main thread, setup.  Returns 0 or -errno + @err.
+ */
+int core_region_format(struct core_region *r, int fd, const char *instance, uint32_t kind,
+		       const struct core_sect_spec *spec, unsigned int n, char *err, size_t errlen);
+
 /* Mark the header complete (after sections are initialised).  Main thread. */
 void core_region_publish(struct core_region *r);
 

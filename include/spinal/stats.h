@@ -48,6 +48,7 @@ enum spinal_aas_reason {
 #define SPINAL_SAFE_STOP_OVERRUN 0x1u  /* K consecutive overruns */
 #define SPINAL_SAFE_STOP_SHUTDOWN 0x2u /* core is stopping */
 #define SPINAL_SAFE_STOP_ESTOP 0x4u
+#define SPINAL_SAFE_STOP_RTTIME 0x8u /* RLIMIT_RTTIME soft limit: RT thread ran too long */
 
 struct spinal_stats {
 	/* --- RT thread --- */
