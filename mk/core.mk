@@ -20,3 +20,14 @@ check-ring-validator-long: $(RINGVAL)
 	$(RINGVAL) 200000000 1024 64
 	$(RINGVAL) 20000000 4 256
 
+
+# spinal-core with the deliberately bad loop (rtcore/testhook.h), for the audit tests.
+CORE_BAD := $(O)/tests/spinal-core-bad
+BINS += $(CORE_BAD)
+$(O)/obj/rtcore/loop-bad.o: rtcore/loop.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSPINAL_TEST_BAD_LOOP -c $< -o $@
+
+$(CORE_BAD): $(call obj,rtcore/main.c) $(O)/obj/rtcore/loop-bad.o $(call obj,tests/audit/bad_loop.c) $(LIBRT) $(LIBSPINAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS_BASE) -o $@

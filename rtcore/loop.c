@@ -19,6 +19,7 @@
 #include "rtcore/loop.h"
 #include "rtcore/rcu.h"
 #include "rtcore/rtsetup.h"
+#include "rtcore/testhook.h"
 
 #define NSEC 1000000000ull
 
@@ -149,6 +150,7 @@ void *loop_thread(void *arg)
 		pipeline_sps(&l->pipe, &t);
 		t2 = mono_ns();
 		pipeline_aas(&l->pipe, &t);
+		testhook_bad_tick();
 		t3 = mono_ns();
 		st_ns[SPINAL_STAGE_WAKE] = (uint64_t)lateness;
 		st_ns[SPINAL_STAGE_SFS] = t1 - t0;

@@ -81,6 +81,20 @@ expect "$tmp/bad.json" syscalls FAIL
 grep -q '"write x' "$tmp/bad.json" || grep -q 'write x' "$tmp/bad.json" || fail "bad core: write not named"
 kill "${pids[-1]}"
 
+if [ -x "$O/tests/spinal-core-bad" ]; then
+	echo "audit_core.sh: spinal-core built with the bad-loop test hook (mmap + stderr every tick)"
+	"$O/tests/spinal-core-bad" --name ${n}x --duration 30 -q 2>/dev/null & pids+=($!)
+	wait_region ${n}x
+	run_audit ${n}x "$tmp/badcore.json"
+	expect "$tmp/badcore.json" faults FAIL
+	expect "$tmp/badcore.json" syscalls FAIL
+	[ "$(cat "$tmp/badcore.json.rc")" = 1 ] || fail "bad spinal-core: exit status $(cat "$tmp/badcore.json.rc"), want 1"
+	grep -q 'write' "$tmp/badcore.json" && grep -q 'mmap' "$tmp/badcore.json" || fail "bad spinal-core: write/mmap not named"
+	kill "${pids[-1]}"
+else
+	fail "$O/tests/spinal-core-bad not built"
+fi
+
 if [ -x "$core" ]; then
 	echo "audit_core.sh: real spinal-core"
 	"$core" --name ${n}c --duration 30 -q 2>"$tmp/core.err" & pids+=($!)
