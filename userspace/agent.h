@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* spinal-agent: the daemon (attach, drain, watchdog, metrics + API server). */
+#ifndef SPINAL_USERSPACE_AGENT_H
+#define SPINAL_USERSPACE_AGENT_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "userspace/attach.h"
+#include "userspace/drain.h"
+#include "userspace/telemlog.h"
+#include "userspace/watchdog.h"
+
+#define AGENT_DEFAULT_LISTEN "127.0.0.1:9477"
+#define AGENT_DEFAULT_LOG_DIR "/var/lib/spinal/telemetry"
+#define AGENT_DEFAULT_USER "spinal"
+
+/* Settings: command line, config file ([agent] section), defaults. */
+struct agent_opts {
+	char name[SPINAL_NAME_MAX];
+	char log_dir[512];
+	char user[64];
+	char listen[64];        /* "" or "off": no HTTP server */
+	char config[512];       /* config file path or "" */
+	uint32_t flush_records; /* flush every N records ... */
+	uint32_t flush_ms;      /* ... or T ms, whichever first */
+	uint64_t rotate_bytes;
+	uint32_t keep_files;
+	int fsync_mode;         /* enum tlog_fsync */
+	uint32_t stall_periods; /* heartbeat age (in core periods) that is a stall */
+	uint32_t stall_min_ms;  /* ... but never less than this */
+	int exit_with_core;
+	int quiet;
+};
+
+/* Core tunables from the config file's [core] section (sent via the config ABI). */
+struct core_tunables {
+	uint32_t set;           /* bit per field present */
+	double max_speed, max_omega, max_accel, max_jerk, goal_tolerance, min_confidence;
+	double stale_state_ms;
+};
+
+/* What the metrics/API thread may read, copied by the main loop under @lock. */
+struct agent_view {
+	int attached;
+	int core_dead;          /* watchdog verdict */
+	int stalled;
+	int safe_stop_req;
+	uint64_t written, missing, dups, invalid;
+	uint64_t next_seq;
+	struct tlog_counters log;
+	uint64_t wd_stalls, wd_deaths;
+	uint64_t attaches;
+	uint64_t reloads, reload_errors;
+	uint64_t last_detect_ns;
+};
+
+struct agent {
+	struct agent_opts opt;
+	uint32_t pinned;        /* AO_* fields set on the command line (kept on reload) */
+	struct core_tunables tun;
+	pthread_mutex_t lock;   /* guards @at mappings for other threads, and @view */
+	struct attach at;
+	struct drain dr;
+	struct tlog *log;
+	struct watchdog wd;
+	struct agent_view view;
+	int attached;
+	int inotify_fd;
+	struct tlog_core_id done_id; /* core run already finished: do not re-attach */
+	int have_done;
+	void *http;             /* struct http_server */
+	uint64_t gap_report_ns, gap_reported;
+};
+
+/* bits of agent.pinned */
+enum {
+	AO_LOG_DIR = 1u << 0, AO_FLUSH_RECORDS = 1u << 1, AO_FLUSH_MS = 1u << 2,
+	AO_ROTATE = 1u << 3, AO_KEEP = 1u << 4, AO_FSYNC = 1u << 5, AO_STALL = 1u << 6,
+	AO_LISTEN = 1u << 7, AO_USER = 1u << 8, AO_NAME = 1u << 9, AO_EXIT = 1u << 10,
+};
+
+void agent_opts_defaults(struct agent_opts *o);
+
+/* Set by signal handlers; the main loop polls them. */
+extern volatile sig_atomic_t agent_stop, agent_reload;
+
+/*
+ * agent_run - the daemon.  Main thread; returns the process exit status
+ * (0 clean, 1 runtime error, 2 refused: ABI or setup).
+ */
+int agent_run(struct agent *ag);
+
+/* One operator line on stderr, prefixed "spinal-agent[<name>]: ". */
+void agent_log(const struct agent *ag, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* CLOCK_MONOTONIC in ns. */
+uint64_t agent_now_ns(void);
+
+#endif

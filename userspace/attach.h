@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* Attach to one core instance: STATS + TELEM read-only, CONS read-write. */
+#ifndef SPINAL_USERSPACE_ATTACH_H
+#define SPINAL_USERSPACE_ATTACH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <spinal/region.h>
+#include <spinal/ring.h>
+#include <spinal/shm.h>
+#include <spinal/stats.h>
+
+#include "userspace/telemlog.h"
+
+struct attach {
+	char instance[SPINAL_NAME_MAX];
+	const struct spinal_region_hdr *stats_hdr;
+	size_t stats_len;
+	const struct spinal_stats *stats;
+	const struct spinal_region_hdr *telem_hdr;
+	size_t telem_len;
+	struct spinal_region_hdr *cons_hdr;
+	size_t cons_len;
+	struct spinal_ring_idx *prod; /* in TELEM: read-only for us */
+	struct spinal_ring_idx *cons; /* in CONS: ours */
+	void *slots;
+	uint64_t slots_bytes;
+	uint32_t nslots, slot_size;
+	struct spinal_agent_info *ai;
+	struct tlog_core_id id;       /* who created the regions */
+	ino_t stats_ino;              /* to notice a replaced region */
+	int mapped;
+};
+
+/*
+ * attach_open - map the three regions of @instance and validate them.
+ * Agent main thread.  Returns 0, or a negative errno with a one-line reason
+ * in @err:  -ENOENT  not there (yet): wait;  -EAGAIN  core still creating;
+ *           -ENOTSUP/-EPROTO/-EBADMSG  a region we do not understand;
+ *           -EACCES  permissions.
+ */
+int attach_open(struct attach *a, const char *instance, char *err, size_t errlen);
+
+/* Unmap everything.  Safe on a closed or zeroed struct. */
+void attach_close(struct attach *a);
+
+/*
+ * attach_replaced - has the STATS object been removed or replaced by a new
+ * core since attach_open()?  Returns 1 yes, 0 no.  Any thread.
+ */
+int attach_replaced(const struct attach *a);
+
+/* Core state as read once from the STATS header. */
+uint32_t attach_state(const struct attach *a);
+
+#endif
