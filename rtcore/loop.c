@@ -17,6 +17,7 @@
 
 #include "lib/wd.h"
 #include "rtcore/loop.h"
+#include "rtcore/model_rcu.h"
 #include "rtcore/rcu.h"
 #include "rtcore/rtsetup.h"
 #include "rtcore/testhook.h"
@@ -88,7 +89,6 @@ static void stage_vi(struct spinal_loop *l, struct tick *t, uint64_t planned,
 		rec->lateness_ns = lateness;
 		for (i = 0; i < 8; i++)
 			rec->stage_ns[i] = i < SPINAL_STAGE_VI ? (uint32_t)stage_ns[i] : 0;
-		memset(rec->reserved, 0, sizeof(rec->reserved));
 		spinal_ring_prod_commit(&l->telem);
 	} else {
 		bump(&s->telem_dropped, 1);
@@ -99,6 +99,17 @@ static void stage_vi(struct spinal_loop *l, struct tick *t, uint64_t planned,
 	bump(&s->heartbeat, 1);
 	put(&s->heartbeat_ns, now);
 	spinal_wd_beat(l->wd, now); /* kernel watchdog: one store, no syscall */
+}
+
+/* A model published since the last tick: reset its state and switch to it. */
+static inline void adopt_model(struct spinal_loop *l)
+{
+	struct spinal_model *m = spinal_model_current();
+	struct sps_plan *plan = m ? m->plan : NULL;
+	char err[8];
+
+	if (plan != l->pipe.plan && pipeline_set_model(&l->pipe, plan, err, sizeof(err)))
+		pipeline_set_model(&l->pipe, NULL, err, sizeof(err)); /* checked by the updater */
 }
 
 static void verify_sched(struct spinal_loop *l)
@@ -144,6 +155,7 @@ void *loop_thread(void *arg)
 
 		l->io->read_state(l->io, wake, &t.st);
 		l->pipe.safe_stop = atomic_load_explicit(&s->safe_stop, memory_order_relaxed);
+		adopt_model(l);
 		t0 = mono_ns();
 		pipeline_sfs(&l->pipe, &t);
 		t1 = mono_ns();

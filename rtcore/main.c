@@ -28,6 +28,7 @@
 #include "rtcore/rtsetup.h"
 #include "rtcore/seccomp.h"
 #include "rtcore/shm.h"
+#include "rtcore/model_rcu.h"
 #include "rtcore/updater.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -60,6 +61,8 @@ struct core_opts {
 	double start_x, start_y, start_theta;
 	double goal_x, goal_y, goal_tol;
 	struct aas_limits lim;
+	long stale_ms;     /* state older than this: stop */
+	int fallback_only; /* drive with the classical follower when no model is loaded */
 };
 
 static void usage(FILE *f)
@@ -95,6 +98,13 @@ static void usage(FILE *f)
 "      --max-omega W      rad/s (default 2.0)\n"
 "      --max-accel A      m/s^2 (default 2.0)\n"
 "      --max-alpha B      rad/s^2 (default 8.0)\n"
+"      --max-jerk J       m/s^3 (default 0: no jerk limit)\n"
+"      --max-ajerk J      rad/s^3 (default 0: no limit)\n"
+"      --stale-ms MS      robot state older than MS stops the robot (default 50)\n"
+"Policy:\n"
+"      --fallback-only    with no model loaded, drive with the classical path\n"
+"                         follower instead of standing still (testing; the safe\n"
+"                         default is: no model, no motion)\n"
 "Shared memory sizes:\n"
 "      --telem-slots N    telemetry ring records, power of two (default 16384)\n"
 "      --cfg-slots N      config ring messages, power of two (default 256)\n"
@@ -167,7 +177,8 @@ enum {
 	OPT_MAX_OMEGA, OPT_MAX_ACCEL, OPT_MAX_ALPHA, OPT_TELEM_SLOTS, OPT_CFG_SLOTS,
 	OPT_STAGING, OPT_MAX_MISS, OPT_WD_TIMEOUT,
 	OPT_SOCKET, OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_AGENT_USER, OPT_USER, OPT_SECCOMP,
-	OPT_SECCOMP_TEST, OPT_RTTIME,
+	OPT_SECCOMP_TEST, OPT_RTTIME, OPT_STALE_MS, OPT_MAX_JERK, OPT_MAX_AJERK,
+	OPT_FALLBACK_ONLY,
 };
 
 /* Options of rtcore/privsep.h, seccomp.h and handoff.h.  Returns 0 or -1. */
@@ -251,6 +262,10 @@ static int parse_args(int argc, char **argv, struct core_opts *o)
 		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 		{ "seccomp-test", no_argument, NULL, OPT_SECCOMP_TEST },
 		{ "rttime-ms", required_argument, NULL, OPT_RTTIME },
+		{ "stale-ms", required_argument, NULL, OPT_STALE_MS },
+		{ "max-jerk", required_argument, NULL, OPT_MAX_JERK },
+		{ "max-ajerk", required_argument, NULL, OPT_MAX_AJERK },
+		{ "fallback-only", no_argument, NULL, OPT_FALLBACK_ONLY },
 		{ NULL, 0, NULL, 0 },
 	};
 	double f[3], d;
@@ -349,6 +364,23 @@ static int parse_args(int argc, char **argv, struct core_opts *o)
 				goto bad;
 			o->max_consec_miss = (uint32_t)v;
 			break;
+		case OPT_STALE_MS:
+			if (parse_long(optarg, 0, 60000, &o->stale_ms))
+				goto bad;
+			break;
+		case OPT_MAX_JERK:
+			if (parse_opt_float(optarg, 0, 100000, &d))
+				goto bad;
+			o->lim.jerk_max = (float)d;
+			break;
+		case OPT_MAX_AJERK:
+			if (parse_opt_float(optarg, 0, 100000, &d))
+				goto bad;
+			o->lim.ajerk_max = (float)d;
+			break;
+		case OPT_FALLBACK_ONLY:
+			o->fallback_only = 1;
+			break;
 		case OPT_WD_TIMEOUT:
 			if (parse_long(optarg, 0, 60000, &o->wd_timeout_ms))
 				goto bad;
@@ -384,6 +416,8 @@ struct core {
 	struct spinal_loop *loop;
 	struct spinal_ring cfg_ring; /* consumer side, owned by the updater thread */
 	struct spinal_updater *upd;
+	struct spinal_model_ctx model_ctx;
+	struct spinal_cfg_handler handlers[1];
 	pthread_t rt_thread;
 	struct handoff *ho;   /* --socket: memfd regions and their server */
 	struct privsep ps;
@@ -462,13 +496,19 @@ static int setup_loop(struct core *c)
 	pc.goal_y = (float)c->o.goal_y;
 	pc.goal_tol = (float)c->o.goal_tol;
 	pc.lim = c->o.lim;
+	pc.stale_ns = (uint64_t)c->o.stale_ms * 1000000u;
+	pc.require_model = !c->o.fallback_only;
+	pc.graph_rcu = 1;
 	follower_defaults(&pc.fol);
 	if (pc.fol.v_max > c->o.lim.v_max)
 		pc.fol.v_max = c->o.lim.v_max;
 	if (pc.fol.omega_max > c->o.lim.omega_max)
 		pc.fol.omega_max = c->o.lim.omega_max;
-	pipeline_init(&l->pipe, &pc);
 	l->stats = spinal_region_section(c->stats.hdr, SPINAL_SECT_STATS, NULL, NULL);
+	pc.stats = l->stats;
+	rc = pipeline_init(&l->pipe, &pc);
+	if (rc)
+		return rc;
 	prod = spinal_region_section(c->telem.hdr, SPINAL_SECT_RING_PROD, NULL, NULL);
 	slots = spinal_region_section(c->telem.hdr, SPINAL_SECT_RING_SLOTS, &slots_len, NULL);
 	cons = spinal_region_section(c->cons.hdr, SPINAL_SECT_RING_CONS, NULL, NULL);
@@ -512,6 +552,13 @@ static int start_updater(struct core *c)
 	ucfg.staging_len = staging_len;
 	ucfg.stats = c->loop->stats;
 	ucfg.rt_cpu = c->rt.ncpus > 1 ? c->rt.cpu : -1;
+	c->model_ctx.numa_node = c->rt.numa_node;
+	c->model_ctx.sfs = c->loop->pipe.cfg.sfs;
+	c->model_ctx.stats = c->loop->stats;
+	c->handlers[0] = (struct spinal_cfg_handler){ SPINAL_CFG_MODEL_COMMIT, spinal_model_handler,
+						      &c->model_ctx };
+	ucfg.handlers = c->handlers;
+	ucfg.nhandlers = 1;
 	c->upd = spinal_updater_start(&ucfg);
 	if (!c->upd) {
 		rc = -errno;
@@ -519,6 +566,7 @@ static int start_updater(struct core *c)
 		return rc;
 	}
 	c->loop->upd = c->upd;
+	c->loop->pipe.cfg.upd = c->upd; /* e-stop and visit reports */
 	return 0;
 }
 
@@ -701,6 +749,7 @@ int main(int argc, char **argv)
 		.goal_tol = 0.1, .wd_timeout_ms = 100, .seccomp = -1,
 		.ps = { .rttime_soft_us = 200000, .rttime_hard_us = 1000000 },
 		.lim = { .v_max = 1.0f, .omega_max = 2.0f, .accel_max = 2.0f, .alpha_max = 8.0f },
+		.stale_ms = 50,
 	};
 	if (parse_args(argc, argv, &c.o))
 		return 2;
@@ -795,6 +844,7 @@ int main(int argc, char **argv)
 out_loop:
 	/* the RT thread has stopped reading: the updater may unpublish and free */
 	spinal_updater_stop(c.upd);
+	spinal_model_release();
 	if (c.loop)
 		spinal_wd_close(c.loop->wd); /* disarms: a clean stop is not a trip */
 	if (c.loop && c.loop->io)
