@@ -83,7 +83,9 @@ struct spinal_updater_cfg {
 struct spinal_updater *spinal_updater_start(const struct spinal_updater_cfg *cfg);
 
 /* Stop and join the thread, unpublish the graph, wait for every pending free.
- * Main thread, after the RT thread stopped reading.  NULL is a no-op. */
+ * Main thread, after the RT thread stopped reading; the caller must not be an
+ * online RCU reader (unregistered or spinal_rcu_offline()), or the final
+ * grace period never ends.  NULL is a no-op. */
 void spinal_updater_stop(struct spinal_updater *u);
 
 /*
