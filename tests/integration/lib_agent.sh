@@ -26,11 +26,13 @@ wait_for() {
 
 PIDS=()
 cleanup() {
-	local p
+	local rc=$? p
+	set +e
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	[ -n "${INST:-}" ] && rm -f /dev/shm/spinal."$INST".* 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
+	exit $rc
 }
 
 # a scratch dir the unprivileged agent can reach after dropping root
