@@ -247,8 +247,10 @@ static int drain(struct spinal_updater *u)
 	u->ring_bad = 0;
 	for (i = 0; i < avail && i < DRAIN_BATCH; i++) {
 		memcpy(&m, spinal_ring_cons_peek(r, 0), sizeof(m));
-		spinal_ring_cons_release(r, 1);
 		handle(u, &m);
+		/* released after handling: once the consumer index has passed a
+		 * *_COMMIT, the core is done with the staging area too */
+		spinal_ring_cons_release(r, 1);
 	}
 	return i;
 }
