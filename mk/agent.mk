@@ -15,3 +15,17 @@ check-skeleton: $(AGENT_IT_BINS)
 	tests/integration/skeleton.sh $(O)/bin
 CHECKS += check-skeleton
 SAN_CHECKS += check-skeleton
+# issue 6: SIGTERM/SIGKILL at random moments, every record accounted
+check-agent-durability: $(AGENT_IT_BINS)
+	tests/integration/agent_durability.sh $(O)/bin $${DURABILITY_RUNS:-100} $${DURABILITY_KILLS:-10}
+# API good/bad requests, ctl, promtool check metrics, config reload
+check-agent-api: $(AGENT_IT_BINS)
+	tests/integration/agent_api.sh $(O)/bin
+# real Prometheus scrapes the agent; alert rules pass promtool
+check-agent-prometheus: $(AGENT_IT_BINS)
+	tests/integration/agent_prometheus.sh $(O)/bin
+# SIGSTOP/SIGCONT/SIGKILL of the core
+check-agent-watchdog: $(AGENT_IT_BINS)
+	tests/integration/agent_watchdog.sh $(O)/bin
+CHECKS += check-agent-durability check-agent-api check-agent-prometheus check-agent-watchdog
+SAN_CHECKS += check-agent-api check-agent-watchdog

@@ -238,7 +238,7 @@ static int core_key(struct cfg_ctx *c, const char *k, const char *v)
 
 			snprintf(range, sizeof(range), " (allowed %g..%g)", core_keys[i].lo,
 				 core_keys[i].hi);
-			cerr(c, "[core] value '%s' out of range or not a number%s", v, range);
+			cerr(c, "[core] %s = '%s' out of range or not a number%s", k, v, range);
 			return 0;
 		}
 		*(double *)((char *)&c->t + core_keys[i].off) = d;
