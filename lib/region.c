@@ -108,6 +108,8 @@ const char *spinal_region_suffix(uint32_t kind)
 		return "cfg";
 	case SPINAL_REGION_IO:
 		return "io";
+	case SPINAL_REGION_IO_STATE:
+		return "iostate";
 	default:
 		return NULL;
 	}

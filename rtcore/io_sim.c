@@ -4,11 +4,13 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "lib/unicycle.h"
 #include "rtcore/io.h"
 
 struct io_sim {
 	struct io_backend io;
-	double x, y, theta, v, omega, dt;
+	struct spinal_unicycle u; /* the same robot as tools/spinal-sim.c */
+	double dt;
 	uint64_t seq;
 };
 
@@ -19,28 +21,20 @@ static int sim_read(struct io_backend *io, uint64_t now_ns, struct spinal_state 
 	st->seq = s->seq;
 	st->stamp_ns = now_ns;
 	st->read_ns = now_ns;
-	st->x = (float)s->x;
-	st->y = (float)s->y;
-	st->theta = (float)s->theta;
-	st->v = (float)s->v;
-	st->omega = (float)s->omega;
+	st->x = (float)s->u.x;
+	st->y = (float)s->u.y;
+	st->theta = (float)s->u.theta;
+	st->v = (float)s->u.v;
+	st->omega = (float)s->u.omega;
 	return 0;
 }
 
 static int sim_write(struct io_backend *io, uint64_t now_ns, const struct spinal_cmd *cmd)
 {
 	struct io_sim *s = (struct io_sim *)io;
-	double v = cmd->v, w = cmd->omega;
 
 	(void)now_ns;
-	if (!isfinite(v) || !isfinite(w))
-		v = w = 0; /* a driver never forwards NaN */
-	/* exact unicycle integration over one period (midpoint heading) */
-	s->x += v * cos(s->theta + 0.5 * w * s->dt) * s->dt;
-	s->y += v * sin(s->theta + 0.5 * w * s->dt) * s->dt;
-	s->theta = remainder(s->theta + w * s->dt, 2 * M_PI);
-	s->v = v;
-	s->omega = w;
+	spinal_unicycle_step(&s->u, cmd->v, cmd->omega, s->dt);
 	s->seq++;
 	return 0;
 }
@@ -65,9 +59,9 @@ struct io_backend *io_sim_create(double x, double y, double theta, double dt_s)
 	s->io.read_state = sim_read;
 	s->io.write_cmd = sim_write;
 	s->io.destroy = sim_destroy;
-	s->x = x;
-	s->y = y;
-	s->theta = theta;
+	s->u.x = x;
+	s->u.y = y;
+	s->u.theta = theta;
 	s->dt = dt_s;
 	return &s->io;
 }

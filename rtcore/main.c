@@ -90,6 +90,10 @@ static void usage(FILE *f)
 "                         this process trips it (default 100; 0 disables)\n"
 "I/O:\n"
 "      --io sim           in-process deterministic unicycle robot (default)\n"
+"      --io shm           external robot driver (spinal-sim, or a real one):\n"
+"                         state and command mailboxes in /dev/shm/spinal.NAME.io\n"
+"                         and .iostate (docs/driver.md); --start is then the\n"
+"                         driver's option\n"
 "      --start X,Y,THETA  sim start pose (default 0,0,0)\n"
 "      --goal X,Y         goal point (default 4,3)\n"
 "      --goal-tol M       goal reached within M metres (default 0.1)\n"
@@ -307,7 +311,7 @@ static int parse_args(int argc, char **argv, struct core_opts *o)
 			o->want_rt = 0;
 			break;
 		case OPT_IO:
-			if (strcmp(optarg, "sim") != 0)
+			if (strcmp(optarg, "sim") != 0 && strcmp(optarg, "shm") != 0)
 				goto bad;
 			o->io = optarg;
 			break;
@@ -475,6 +479,32 @@ static int create_regions(struct core *c)
 	return 0;
 }
 
+/*
+ * The I/O backend (rtcore/io.h).  --io shm creates and publishes its own two
+ * regions, /spinal.NAME.io (core writes, 0640) and .iostate (driver writes,
+ * 0660), always as /dev/shm objects, also with --socket (the driver is not a
+ * handoff peer).
+ */
+static int setup_io(struct core *c)
+{
+	struct spinal_loop *l = c->loop;
+	char err[256] = "";
+
+	if (strcmp(c->o.io, "shm") == 0) {
+		l->io = io_shm_create(c->o.name, err, sizeof(err));
+		if (!l->io) {
+			int rc = -errno;
+
+			core_log("%s", err);
+			return rc;
+		}
+		return 0;
+	}
+	l->io = io_sim_create(c->o.start_x, c->o.start_y, c->o.start_theta,
+			      (double)l->period_ns * 1e-9);
+	return l->io ? 0 : -errno;
+}
+
 static int setup_loop(struct core *c)
 {
 	struct pipeline_cfg pc = { 0 };
@@ -521,11 +551,7 @@ static int setup_loop(struct core *c)
 	ccons = spinal_region_section(c->stats.hdr, SPINAL_SECT_CFG_CONS, NULL, NULL);
 	spinal_ring_init_shared(cprod, ccons, c->o.cfg_slots, 256, 0);
 
-	l->io = io_sim_create(c->o.start_x, c->o.start_y, c->o.start_theta,
-			      (double)l->period_ns * 1e-9);
-	if (!l->io)
-		return -errno;
-	return 0;
+	return setup_io(c);
 }
 
 /* The updater thread drains the config ring and publishes map/model snapshots. */

@@ -9,6 +9,8 @@
  *   TELEM  /spinal.<name>.telem  core        agent
  *   CONS   /spinal.<name>.cons   agent       core (bounds-checked)
  *   CFG    /spinal.<name>.cfg    agent       core (copy, then validate)
+ *   IO     /spinal.<name>.io     core        I/O driver (--io shm only)
+ *   IO_STATE /spinal.<name>.iostate  I/O driver  core (copy, then validate)
  *
  * A region begins with struct spinal_region_hdr, followed by sections found
  * through the section table (id, offset, size).  No pointers live in shared
@@ -38,7 +40,8 @@ enum spinal_region_kind {
 	SPINAL_REGION_TELEM = 2,
 	SPINAL_REGION_CONS = 3,
 	SPINAL_REGION_CFG = 4,
-	SPINAL_REGION_IO = 5,
+	SPINAL_REGION_IO = 5,       /* shm I/O: command mailbox (core) */
+	SPINAL_REGION_IO_STATE = 6, /* shm I/O: state mailbox (driver), spinal/io_shm.h */
 };
 
 enum spinal_section_id {
