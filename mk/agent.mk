@@ -29,3 +29,7 @@ check-agent-watchdog: $(AGENT_IT_BINS)
 	tests/integration/agent_watchdog.sh $(O)/bin
 CHECKS += check-agent-durability check-agent-api check-agent-prometheus check-agent-watchdog
 SAN_CHECKS += check-agent-api check-agent-watchdog
+# issue 6 benchmark (printed): BENCH_SECONDS=60 by default
+bench-agent: $(AGENT_IT_BINS)
+	tests/integration/agent_bench.sh $(O)/bin $${BENCH_SECONDS:-60}
+BENCHES += bench-agent
