@@ -27,13 +27,28 @@ struct cfg_ctx {
 	int nerr;
 };
 
+static void cerr(struct cfg_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static char *reader(char *str, int num, void *stream)
 {
 	struct cfg_ctx *c = stream;
 	char *r = fgets(str, num, c->f);
 
-	if (r)
+	if (r) {
+		const char *q = r;
+
 		c->line++;
+		/* sections are checked here, so an unknown one is an error even when empty */
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q == '[') {
+			size_t n = strcspn(q + 1, "]");
+
+			if (q[1 + n] == ']' && !((n == 5 && !strncmp(q + 1, "agent", 5)) ||
+						 (n == 4 && !strncmp(q + 1, "core", 4))))
+				cerr(c, "unknown section [%.*s] (expected [agent] or [core])", (int)n, q + 1);
+		}
+	}
 	return r;
 }
 
@@ -259,8 +274,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		return agent_key(c, name, value);
 	if (!strcmp(section, "core"))
 		return core_key(c, name, value);
-	cerr(c, "unknown section [%s]", section);
-	return 0;
+	return 0; /* reported by reader() when the section header was read */
 }
 
 int config_load(const char *path, struct agent_opts *o, struct core_tunables *t,
