@@ -7,10 +7,10 @@
 
 GRAPH_TORTURE := $(O)/tests/graph-torture
 GRAPH_BENCH := $(O)/bin/spinal-bench-graph
-BINS += $(GRAPH_TORTURE)
+BINS += $(GRAPH_TORTURE) $(GRAPH_BENCH)
 CHECKS += check-graph-torture
 SAN_CHECKS += check-graph-torture
-#BENCHES += bench-graph (added with tools/bench-graph.c)
+BENCHES += bench-graph
 AGENT_LIBS += $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 
 GRAPH_TORTURE_ARGS ?= 3 2 64
@@ -34,9 +34,10 @@ check-graph-torture-long: $(GRAPH_TORTURE)
 	$(GRAPH_TORTURE) $(GRAPH_TORTURE_LONG_ARGS)
 
 # ThreadSanitizer: run as `make SAN=tsan check-graph-tsan` (builds into build/tsan/).
+GRAPH_TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/torture/tsan.supp
 check-graph-tsan: $(GRAPH_TORTURE) $(O)/tests/test_updater
-	TSAN_OPTIONS=halt_on_error=1 $(GRAPH_TORTURE) 3 2 64
-	TSAN_OPTIONS=halt_on_error=1 $(O)/tests/test_updater
+	$(GRAPH_TSAN_ENV) $(GRAPH_TORTURE) 3 2 64
+	$(GRAPH_TSAN_ENV) $(O)/tests/test_updater
 
 bench-graph: $(GRAPH_BENCH)
 	$(GRAPH_BENCH) $(GRAPH_BENCH_ARGS)

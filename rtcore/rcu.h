@@ -25,12 +25,6 @@
 #ifndef SPINAL_RTCORE_RCU_H
 #define SPINAL_RTCORE_RCU_H
 
-#ifndef _LGPL_SOURCE
-#define _LGPL_SOURCE
-#endif
-#include <urcu-qsbr.h>
-#include <urcu-call-rcu.h>
-
 #if defined(__SANITIZE_THREAD__)
 #define SPINAL_TSAN 1
 #elif defined(__has_feature)
@@ -38,6 +32,14 @@
 #define SPINAL_TSAN 1
 #endif
 #endif
+
+/* Inline liburcu's fast paths, except under TSan: there its (uninstrumented)
+ * out-of-line versions keep its internal volatile accesses out of reports. */
+#if !defined(_LGPL_SOURCE) && !defined(SPINAL_TSAN)
+#define _LGPL_SOURCE
+#endif
+#include <urcu-qsbr.h>
+#include <urcu-call-rcu.h>
 
 #ifdef SPINAL_TSAN
 void __tsan_acquire(void *addr);

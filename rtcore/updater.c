@@ -281,10 +281,13 @@ static int fold_visits(struct spinal_updater *u)
 static void graph_free_cb(struct rcu_head *head)
 {
 	struct spinal_graph *g = caa_container_of(head, struct spinal_graph, rcu);
-	struct spinal_updater *u = g->owner;
-	uint64_t gen = g->generation;
+	struct spinal_updater *u;
+	uint64_t gen;
 
 	spinal_rcu_reclaim_begin();
+	SPINAL_TSAN_ACQUIRE(g); /* the call_rcu queue hand-off, invisible to TSan */
+	u = g->owner;
+	gen = g->generation;
 	spinal_graph_free(g, u->cfg.poison);
 	/* F1: pairs with F2 in spinal_updater_freed_generation() */
 	if (gen > atomic_load_explicit(&u->freed_gen, memory_order_relaxed))
@@ -316,6 +319,7 @@ static void swap_in(struct spinal_updater *u, struct spinal_graph *g)
 	old = rcu_xchg_pointer(&spinal_graph_cur, g);
 	if (old) {
 		atomic_fetch_add_explicit(&u->pending, 1, memory_order_relaxed);
+		SPINAL_TSAN_RELEASE(old);
 		call_rcu(&old->rcu, graph_free_cb);
 	}
 	rcu_thread_offline();
