@@ -120,6 +120,14 @@ static int cmd_run(int argc, char **argv)
 	uint32_t pinned = 0;
 	int c, rc;
 
+	/* first: a SIGTERM during start-up must still mean "stop cleanly" */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	agent_opts_defaults(&cli);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:d:N:T:l:u:c:h", lo, NULL)) != -1) {
@@ -230,13 +238,6 @@ static int cmd_run(int argc, char **argv)
 			  ag.opt.log_dir, strerror(errno));
 		return 2;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	return agent_run(&ag);
 }
 

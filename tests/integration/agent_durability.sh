@@ -25,13 +25,17 @@ total=$((RUNS + KILLS))
 for i in $(seq 1 $total); do
 	sig=TERM
 	[ $((i % (total / (KILLS > 0 ? KILLS : 1) + 1))) -eq 0 ] && [ "$KILLS" -gt 0 ] && sig=KILL
+	before=$(stat -c %s "$T/agents.log" 2>/dev/null || echo 0)
 	"$B/spinal-agent" --name "$INST" --log-dir "$LOG" --listen off --flush-records 64 \
 		--flush-ms 20 >>"$T/agents.log" 2>&1 &
 	a=$!
 	sleep "0.$(printf '%03d' $((RANDOM % 150 + 5)))"
 	kill -$sig $a
 	wait $a && rc=0 || rc=$?
-	if [ $sig = TERM ] && [ $rc -ne 0 ]; then
+	if [ $sig = TERM ] && [ $rc -eq 143 ] &&
+		[ "$(stat -c %s "$T/agents.log" 2>/dev/null || echo 0)" = "$before" ]; then
+		early=$(( ${early:-0} + 1 )) # killed before main() installed its handler
+	elif [ $sig = TERM ] && [ $rc -ne 0 ]; then
 		fail "agent run $i exited $rc on SIGTERM: $(tail -3 "$T/agents.log")"
 	fi
 	[ $sig = KILL ] && kills_done=$(( ${kills_done:-0} + 1 ))
@@ -53,7 +57,7 @@ gaps=$(json_get "$T/stat.json" 'j["gap_markers"]')
 overlaps=$(json_get "$T/stat.json" 'j["overlaps"]')
 holes=$(json_get "$T/stat.json" 'j["holes"]')
 attaches=$(grep -c "attached to core" "$T/agents.log" || true)
-note "$total agent runs ($((total - ${kills_done:-0})) SIGTERM, ${kills_done:-0} SIGKILL), $attaches attached"
+note "$total agent runs ($((total - ${kills_done:-0})) SIGTERM, ${kills_done:-0} SIGKILL, ${early:-0} terminated before start-up), $attaches attached"
 note "core produced $produced, dropped $dropped; log: records $records, gap markers $gaps, missing $missing"
 [ "$((records + missing))" = "$produced" ] || fail "written $records + missing $missing != produced $produced"
 [ "$missing" = "$dropped" ] || fail "log marks $missing missing, core dropped $dropped"
