@@ -132,7 +132,11 @@ void *loop_thread(void *arg)
 
 	pthread_setname_np(pthread_self(), "spinal-rt");
 	rt_prefault_stack(64 << 10);
-	/* QSBR reader: online for the whole run, one quiescent state per tick (docs/graph.md) */
+	/*
+	 * QSBR reader, offline while asleep (docs/graph.md): a grace period never
+	 * has to wait for a sleeping RT thread, so no waiter goes to sleep on it
+	 * and the thread almost never owes anyone a FUTEX_WAKE.
+	 */
 	spinal_rcu_register();
 	verify_sched(l);
 	next = mono_ns() + period;
@@ -145,7 +149,9 @@ void *loop_thread(void *arg)
 		int rc;
 
 		ts_from_ns(&ts, next);
+		spinal_rcu_offline();
 		rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		spinal_rcu_online();
 		if (rc != 0 && rc != EINTR)
 			break; /* EINVAL/EFAULT: a programming error, stop safely */
 		wake = mono_ns();
@@ -206,8 +212,7 @@ void *loop_thread(void *arg)
 		if (consec > atomic_load_explicit(&s->consec_miss_max, memory_order_relaxed))
 			put(&s->consec_miss_max, consec);
 		bump(&s->ticks, 1);
-		/* every RCU pointer of this tick is dead now */
-		spinal_rcu_quiescent();
+		/* every RCU pointer of this tick is dead now: going offline is the quiescent state */
 	}
 	/* leave the robot stopped */
 	{
