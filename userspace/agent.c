@@ -282,20 +282,20 @@ static void handle_wd_event(struct agent *ag, int ev, uint64_t now)
 {
 	switch (ev) {
 	case WD_DIED:
+		set_core_dead(ag, 1);
 		agent_log(ag, "core pid %d died without stopping cleanly: core_dead set, safe stop raised for the I/O drivers",
 			  ag->at.id.pid);
-		set_core_dead(ag, 1);
 		break;
 	case WD_STALLED:
+		set_core_dead(ag, 1);
 		agent_log(ag, "core pid %d stalled: heartbeat %.1f ms old (bound %.1f ms): core_dead set, safe stop raised",
 			  ag->at.id.pid, wd_heartbeat_age(ag->at.stats, now) / 1e6,
 			  ag->wd.stall_ns / 1e6);
-		set_core_dead(ag, 1);
 		break;
 	case WD_RECOVERED:
+		set_core_dead(ag, 0);
 		agent_log(ag, "core pid %d recovered: heartbeat moving again, safe stop cleared",
 			  ag->at.id.pid);
-		set_core_dead(ag, 0);
 		break;
 	case WD_EXITED:
 		agent_log(ag, "core pid %d exited after a clean stop", ag->at.id.pid);

@@ -32,7 +32,7 @@ t0=$(ms); kill -STOP $CORE
 wait_for 5 bash -c "[ \$(grep -c stalled '$T/agent.log') -gt $nstall ]" || fail "stall not detected"
 t1=$(ms)
 [ "$(status safe_stop_requested)" = True ] || fail "safe stop not raised on stall"
-curl -sf "$URL/metrics" | grep -qx 'spinal_core_dead 1' || fail "core_dead not 1 on stall"
+wait_for 1 bash -c "curl -sf $URL/metrics | grep -qx 'spinal_core_dead 1'" || fail "core_dead not 1 on stall"
 note "SIGSTOP: stall reported after ~$((t1 - t0)) ms (bound $STALL_MS ms): $(grep stalled "$T/agent.log" | tail -1)"
 [ $((t1 - t0)) -lt $((STALL_MS + 500)) ] || fail "stall detection took $((t1 - t0)) ms"
 
