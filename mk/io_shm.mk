@@ -10,6 +10,7 @@ IO_SIM := $(O)/bin/spinal-sim
 BINS += $(IO_SIM)
 INSTALL_BINS += spinal-sim
 CHECKS += check-io-shm
+SAN_CHECKS += check-io-shm
 
 $(IO_SIM): $(call obj,tools/spinal-sim.c) $(LIBSPINAL)
 	@mkdir -p $(dir $@)

@@ -357,8 +357,12 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			return -1;
 		}
 		if (bad) {
-			fprintf(stderr, "spinal-sim: invalid value '%s' for option -%c/--%s\nTry 'spinal-sim --help'.\n",
-				optarg, c < 256 ? c : '-', argv[optind - 1] + (argv[optind - 1][1] == '-' ? 2 : 1));
+			const struct option *l = lo;
+
+			while (l->name && l->val != c)
+				l++;
+			fprintf(stderr, "spinal-sim: invalid value '%s' for --%s\nTry 'spinal-sim --help'.\n",
+				optarg, l->name ? l->name : "?");
 			return -1;
 		}
 	}

@@ -105,6 +105,30 @@ struct spinal_io_cmd_box {
 	uint64_t reserved[8];
 } __attribute__((aligned(64)));
 
+/*
+ * ThreadSanitizer does not model standalone fences (GCC refuses them under
+ * -fsanitize=thread).  There, W1 and R2 move onto the payload words: every
+ * word store is a release and every word load an acquire, which gives the
+ * same guarantee (a word of a later write read before R2's position implies
+ * the odd sequence is visible).  On x86 both forms are plain moves.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define SPINAL_SEQBOX_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SPINAL_SEQBOX_TSAN 1
+#endif
+#endif
+#ifdef SPINAL_SEQBOX_TSAN
+#define SPINAL_SEQBOX_WORD_ST memory_order_release
+#define SPINAL_SEQBOX_WORD_LD memory_order_acquire
+#define spinal_seqbox_fence(mo) ((void)0)
+#else
+#define SPINAL_SEQBOX_WORD_ST memory_order_relaxed
+#define SPINAL_SEQBOX_WORD_LD memory_order_relaxed
+#define spinal_seqbox_fence(mo) atomic_thread_fence(mo)
+#endif
+
 static inline void spinal_seqbox_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -129,9 +153,9 @@ static inline void spinal_seqbox_write(struct spinal_seqbox *b, const void *src,
 	s = (s + 1) & ~1ull;
 	atomic_store_explicit(&b->seq, s + 1, memory_order_relaxed);
 	/* W1: odd sequence before any payload store; pairs with R2 in spinal_seqbox_read() */
-	atomic_thread_fence(memory_order_release);
+	spinal_seqbox_fence(memory_order_release);
 	for (i = 0; i < SPINAL_SEQBOX_WORDS; i++)
-		atomic_store_explicit(&b->w[i], w[i], memory_order_relaxed);
+		atomic_store_explicit(&b->w[i], w[i], SPINAL_SEQBOX_WORD_ST);
 	/* W2: payload before the even sequence; pairs with R1 in spinal_seqbox_read() */
 	atomic_store_explicit(&b->seq, s + 2, memory_order_release);
 }
@@ -160,9 +184,9 @@ static inline int spinal_seqbox_read(const struct spinal_seqbox *b, void *dst, s
 		if (s1 & 1)
 			goto torn;
 		for (i = 0; i < SPINAL_SEQBOX_WORDS; i++)
-			w[i] = atomic_load_explicit(&b->w[i], memory_order_relaxed);
+			w[i] = atomic_load_explicit(&b->w[i], SPINAL_SEQBOX_WORD_LD);
 		/* R2: pairs with W1: a payload word of a later write implies s2 != s1 */
-		atomic_thread_fence(memory_order_acquire);
+		spinal_seqbox_fence(memory_order_acquire);
 		s2 = atomic_load_explicit(&b->seq, memory_order_relaxed);
 		if (s1 == s2) {
 			memcpy(dst, w, n < sizeof(w) ? n : sizeof(w));
