@@ -19,3 +19,16 @@ $(IO_SIM): $(call obj,tools/spinal-sim.c) $(LIBSPINAL)
 .PHONY: check-io-shm
 check-io-shm: $(O)/bin/spinal-core $(O)/bin/spinal-inspect $(IO_SIM)
 	O=$(O) tests/integration/pipeline_shm.sh
+
+# Cost of read_state/write_cmd vs the sim backend (printed, not asserted)
+IO_BENCH := $(O)/bin/bench-io-shm
+BINS += $(IO_BENCH)
+BENCHES += bench-io-shm
+
+$(IO_BENCH): $(call obj,tools/bench-io-shm.c) $(LIBRT) $(LIBSPINAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS_BASE) -o $@
+
+.PHONY: bench-io-shm
+bench-io-shm: $(IO_BENCH)
+	$(IO_BENCH)
