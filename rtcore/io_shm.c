@@ -83,7 +83,7 @@ static int shm_read(struct io_backend *io, uint64_t now_ns, struct spinal_state 
 {
 	struct io_shm *s = (struct io_shm *)io;
 	struct spinal_io_cmd_box *c = s->cmd;
-	struct spinal_io_state m;
+	struct spinal_io_state m = { 0 };
 	struct spinal_state fresh;
 	uint64_t box_seq = 0, retries = 0;
 	int rc;
