@@ -17,7 +17,9 @@
 
 #include "userspace/agent.h"
 #include "userspace/config.h"
+#include "userspace/graph_json.h"
 #include "userspace/http.h"
+#include "userspace/nir.h"
 
 volatile sig_atomic_t agent_stop, agent_reload;
 
@@ -111,6 +113,20 @@ static void set_core_dead(struct agent *ag, int dead)
 	pthread_mutex_unlock(&ag->lock);
 }
 
+/* After an attach: the config sender, then what the core must have again. */
+static void attach_cfg_link(struct agent *ag)
+{
+	char sum[2048];
+
+	if (cfglink_attach(&ag->cfg, &ag->at)) {
+		agent_log(ag, "control API and --graph/--model cannot reach core pid %d: %s",
+			  ag->at.id.pid, ag->cfg.why);
+		return;
+	}
+	if (cfglink_replay(&ag->cfg, CFGL_ALL, AGENT_CFG_TIMEOUT_MS, sum, sizeof(sum)) || sum[0])
+		agent_log(ag, "sent to core pid %d: %s", ag->at.id.pid, sum);
+}
+
 /* Returns 0 attached, 1 not yet (wait), or -errno for a refusal. */
 static int try_attach(struct agent *ag, int *said)
 {
@@ -190,6 +206,7 @@ static int try_attach(struct agent *ag, int *said)
 	agent_log(ag, "attached to core pid %d (ABI %u.%u, period %u ns, ring %u x %u B), resuming at seq %" PRIu64 ", logging to %s",
 		  at.id.pid, at.id.abi_major, at.id.abi_minor, at.id.period_ns, at.nslots,
 		  at.slot_size, ag->dr.next_seq, tlog_path(ag->log));
+	attach_cfg_link(ag);
 	return 0;
 }
 
@@ -235,6 +252,7 @@ static void detach(struct agent *ag, int finished)
 		ag->have_done = 1;
 	}
 	wd_stop(&ag->wd);
+	cfglink_detach(&ag->cfg); /* before the CFG region goes away */
 	pthread_mutex_lock(&ag->lock);
 	update_view_locked(ag);
 	tlog_close(ag->log);
@@ -266,16 +284,69 @@ static void drain_inotify(int fd)
 		;
 }
 
-static void wait_fds(int fd1, int fd2, int timeout_ms)
+static void wait_fds(int fd1, int fd2, int fd3, int timeout_ms)
 {
-	struct pollfd p[2];
+	struct pollfd p[3];
 	int n = 0;
 
 	if (fd1 >= 0)
 		p[n++] = (struct pollfd){ .fd = fd1, .events = POLLIN };
 	if (fd2 >= 0)
 		p[n++] = (struct pollfd){ .fd = fd2, .events = POLLIN };
+	if (fd3 >= 0)
+		p[n++] = (struct pollfd){ .fd = fd3, .events = POLLIN };
 	poll(p, (nfds_t)n, timeout_ms);
+}
+
+/* /dev/spinal_wd (optional): a supervisor handle; NULL when not available. */
+static void open_kernel_wd(struct agent *ag)
+{
+	struct spinal_wd_status st;
+
+	ag->kwd = spinal_wd_open(NULL, SPINAL_WD_SUPERVISOR);
+	if (!ag->kwd) {
+		if (errno != ENODEV && errno != ENOENT)
+			agent_log(ag, "kernel watchdog present but not usable (%s): relying on the agent's own pidfd/heartbeat watchdog; check /dev/spinal_wd permissions",
+				  strerror(errno));
+		return;
+	}
+	ag->view.kwd_available = 1;
+	if (spinal_wd_status(ag->kwd, &st) == 0)
+		agent_log(ag, "kernel watchdog: supervising (state %s, owner pid %d, %llu trips since load)",
+			  spinal_wd_state_name(st.state), st.owner_pid,
+			  (unsigned long long)st.trips);
+}
+
+/*
+ * A kernel watchdog trip: the module saw the core's heartbeat stop (or the
+ * core die).  Same verdict as our own watchdog: core_dead + safe stop.
+ */
+static void check_kernel_wd(struct agent *ag)
+{
+	struct spinal_wd_status ev;
+	int rc;
+
+	while ((rc = spinal_wd_read_trip(ag->kwd, &ev)) == 1) {
+		int ours = ag->attached && (ev.owner_pid == 0 || ev.owner_pid == ag->at.id.pid);
+
+		pthread_mutex_lock(&ag->lock);
+		ag->view.kwd_trips++;
+		pthread_mutex_unlock(&ag->lock);
+		if (ours)
+			set_core_dead(ag, 1);
+		agent_log(ag, "kernel watchdog tripped: reason %s, heartbeat gap %.1f ms, owner pid %d%s",
+			  spinal_wd_reason_name(ev.last_reason), ev.last_trip_gap_ns / 1e6,
+			  ev.owner_pid,
+			  ours ? ": core_dead set, safe stop raised for the I/O drivers" :
+			  ag->attached ? ": not the core this agent serves, ignored" :
+			  ": no core attached");
+	}
+	if (rc < 0 && rc != SPINAL_WD_NA) {
+		agent_log(ag, "kernel watchdog: read failed (%s); no longer watching it",
+			  strerror(-rc));
+		spinal_wd_close(ag->kwd);
+		ag->kwd = NULL;
+	}
 }
 
 static void handle_wd_event(struct agent *ag, int ev, uint64_t now)
@@ -356,6 +427,7 @@ int agent_run(struct agent *ag)
 	pthread_mutex_init(&ag->lock, NULL);
 	ag->wd.pidfd = -1;
 	ag->inotify_fd = open_inotify();
+	open_kernel_wd(ag);
 	if (http_start(ag, err, sizeof(err)) < 0) {
 		agent_log(ag, "%s", err);
 		status = 2;
@@ -380,7 +452,8 @@ int agent_run(struct agent *ag)
 				continue;
 			}
 			/* adaptive backoff; inotify on /dev/shm wakes us when a core appears */
-			wait_fds(ag->inotify_fd, -1, idle_ms);
+			wait_fds(ag->inotify_fd, spinal_wd_fd(ag->kwd), -1, idle_ms);
+			check_kernel_wd(ag);
 			idle_ms = idle_ms * 2 > IDLE_MAX_MS ? IDLE_MAX_MS : idle_ms * 2;
 			continue;
 		}
@@ -388,7 +461,7 @@ int agent_run(struct agent *ag)
 		if (rc < 0 && rc != -EBADMSG) {
 			agent_log(ag, "cannot write telemetry log %s: %s; records stay in the ring, retrying",
 				  tlog_path(ag->log), strerror(-rc));
-			wait_fds(-1, -1, 100);
+			wait_fds(-1, -1, -1, 100);
 		} else if (rc == -EBADMSG) {
 			agent_log(ag, "core's ring position is impossible: treating the core as broken, detaching");
 			detach(ag, 1);
@@ -417,7 +490,8 @@ int agent_run(struct agent *ag)
 		}
 		update_view(ag);
 		if (rc <= 0)
-			wait_fds(wd_fd(&ag->wd), -1, active_sleep_ms(ag));
+			wait_fds(wd_fd(&ag->wd), spinal_wd_fd(ag->kwd), -1, active_sleep_ms(ag));
+		check_kernel_wd(ag);
 	}
 	if (ag->attached)
 		detach(ag, 0);
@@ -425,5 +499,7 @@ out:
 	http_stop(ag);
 	if (ag->inotify_fd >= 0)
 		close(ag->inotify_fd);
+	spinal_wd_close(ag->kwd);
+	ag->kwd = NULL;
 	return status;
 }

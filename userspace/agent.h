@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "lib/wd.h"
 #include "userspace/attach.h"
+#include "userspace/cfglink.h"
 #include "userspace/drain.h"
 #include "userspace/telemlog.h"
 #include "userspace/watchdog.h"
@@ -32,6 +34,9 @@ struct agent_opts {
 	uint32_t stall_min_ms;  /* ... but never less than this */
 	int exit_with_core;
 	int quiet;
+	char graph[512];        /* --graph: JSON map sent after every attach, or "" */
+	char model[512];        /* --model: NIR model sent after every attach, or "" */
+	double model_dt;        /* --model-dt seconds; 0: the core's period */
 };
 
 /* Core tunables from the config file's [core] section (sent via the config ABI). */
@@ -54,6 +59,8 @@ struct agent_view {
 	uint64_t attaches;
 	uint64_t reloads, reload_errors;
 	uint64_t last_detect_ns;
+	uint64_t kwd_trips;     /* kernel watchdog trips seen */
+	int kwd_available;      /* /dev/spinal_wd open as supervisor */
 };
 
 struct agent {
@@ -72,6 +79,8 @@ struct agent {
 	int have_done;
 	void *http;             /* struct http_server */
 	uint64_t gap_report_ns, gap_reported;
+	struct cfglink cfg;     /* config link to the core (own lock, taken before @lock) */
+	struct spinal_wd *kwd;  /* kernel watchdog, supervisor; NULL: not available */
 };
 
 /* bits of agent.pinned */
@@ -79,7 +88,20 @@ enum {
 	AO_LOG_DIR = 1u << 0, AO_FLUSH_RECORDS = 1u << 1, AO_FLUSH_MS = 1u << 2,
 	AO_ROTATE = 1u << 3, AO_KEEP = 1u << 4, AO_FSYNC = 1u << 5, AO_STALL = 1u << 6,
 	AO_LISTEN = 1u << 7, AO_USER = 1u << 8, AO_NAME = 1u << 9, AO_EXIT = 1u << 10,
+	AO_GRAPH = 1u << 11, AO_MODEL = 1u << 12, AO_MODEL_DT = 1u << 13,
 };
+
+/* Timeout for the core's verdict on one config message. */
+#define AGENT_CFG_TIMEOUT_MS 2000
+
+/*
+ * agent_load_files - check the --graph / --model files (graph parsed into a
+ * blob kept for sending, model read as NIR) and hand them to ag->cfg.  Main
+ * thread, before agent_run() or on reload.  Returns 0, or -1 with
+ * "file:line: reason" in @err; nothing changed then.
+ */
+int agent_load_files(struct agent *ag, const char *graph, const char *model, double model_dt,
+		     char *err, size_t errlen);
 
 void agent_opts_defaults(struct agent_opts *o);
 

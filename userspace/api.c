@@ -2,20 +2,26 @@
 /*
  * Control API.  Requests are parsed and validated here (json-c), in the
  * unprivileged agent; what reaches the core is only a small fixed-layout
- * message sent by the config sender (userspace/cfgsend.c, another component).
- * Until that sender is part of the build, valid requests that need it are
- * answered 503 with a JSON error saying so; bad requests still get their 4xx.
+ * message (or a flat blob) sent through the config link (cfglink.h), which
+ * waits for the core's verdict:
+ *   200 accepted, 202 sent but not handled yet, 422 rejected by the core
+ *   (reason named), 501 the core has no handler for it, 503 no core / ring
+ *   full, 413 blob larger than the staging area.
+ * Bad requests get their 4xx before anything is sent.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <json.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <spinal/params.h>
 #include <spinal/region.h>
 
 #include "userspace/api.h"
+#include "userspace/graph_json.h"
 
 static int jerr(struct strbuf *out, int status, const char *msg)
 {
@@ -28,14 +34,75 @@ static int jerr(struct strbuf *out, int status, const char *msg)
 	return status;
 }
 
-/* The config sender is not in this build yet: say so. */
-static int no_sender(struct strbuf *out, const char *what)
+/*
+ * The core's verdict as HTTP: @extra (may be NULL, consumed) is merged into
+ * the answer.  @type: the message sent.
+ */
+static int answer(struct agent *ag, struct strbuf *out, uint32_t type, const char *what,
+		  const struct cfg_result *r, json_object *extra)
 {
-	char msg[256];
+	json_object *o = json_object_new_object();
+	char msg[768], why[320], id[20];
+	int status;
 
-	snprintf(msg, sizeof(msg), "request valid, but %s cannot be sent: this build has no config sender to the core (userspace/cfgsend.c); nothing was changed",
-		 what);
-	return jerr(out, 503, msg);
+	switch (r->verdict) {
+	case CFG_ACCEPTED:
+	case CFG_PENDING:
+		status = r->verdict == CFG_ACCEPTED ? 200 : 202;
+		json_object_object_add(o, "sent", json_object_new_string(spinal_cfg_type_name(type)));
+		json_object_object_add(o, "seq", json_object_new_int64(r->seq));
+		json_object_object_add(o, "result",
+				       json_object_new_string(cfg_verdict_name(r->verdict)));
+		if (r->verdict == CFG_PENDING)
+			json_object_object_add(o, "note", json_object_new_string(
+				"sent; the core has not handled it yet (see config.accepted/rejected in spinal-inspect)"));
+		break;
+	case CFG_REJECTED:
+		status = r->reason == SPINAL_CFG_REJ_NO_HANDLER ? 501 : 422;
+		snprintf(msg, sizeof(msg), "spinal-core rejected %s (%s, seq %lld): %s%s", what,
+			 spinal_cfg_type_name(type), (long long)r->seq,
+			 r->reason >= 0 ? spinal_cfg_reject_name((unsigned)r->reason) : "unknown reason",
+			 r->reason == SPINAL_CFG_REJ_NO_HANDLER ?
+			 " (this core has no handler for it); nothing was changed" :
+			 "; nothing was changed");
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		json_object_object_add(o, "status", json_object_new_int(status));
+		json_object_object_add(o, "seq", json_object_new_int64(r->seq));
+		json_object_object_add(o, "reason", json_object_new_string(
+			r->reason >= 0 ? spinal_cfg_reject_name((unsigned)r->reason) : "?"));
+		break;
+	default:
+		status = r->err == -E2BIG ? 413 : r->err == -ENOMEM ? 500 : 503;
+		if (r->err == -ENOTCONN) {
+			pthread_mutex_lock(&ag->cfg.lock);
+			snprintf(why, sizeof(why), "%s", ag->cfg.why);
+			pthread_mutex_unlock(&ag->cfg.lock);
+		} else {
+			snprintf(why, sizeof(why), "%s",
+				 r->err == -EAGAIN ? "the config ring is full: the core is not draining it" :
+				 r->err == -EBUSY ? "the staging area is still in use by the core" :
+				 r->err == -E2BIG ? "blob larger than the core's staging area (spinal-core --staging-mb)" :
+				 strerror(-r->err));
+		}
+		snprintf(msg, sizeof(msg), "%s was not sent: %s; nothing was changed", what, why);
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		json_object_object_add(o, "status", json_object_new_int(status));
+		break;
+	}
+	if (r->blob_id && type == SPINAL_CFG_PARAMS_SET) {
+		json_object_object_add(o, "params_id", json_object_new_int64((int64_t)r->blob_id));
+	} else if (r->blob_id) {
+		snprintf(id, sizeof(id), "%016llx", (unsigned long long)r->blob_id);
+		json_object_object_add(o, "blob_id", json_object_new_string(id));
+	}
+	if (extra) {
+		json_object_object_foreach(extra, k, v)
+			json_object_object_add(o, k, json_object_get(v));
+		json_object_put(extra);
+	}
+	sb_printf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return status;
 }
 
 static int get_number(json_object *o, const char *key, double *v, int required, char *why,
@@ -127,11 +194,14 @@ static int only_keys(json_object *o, const char *const *keys, char *why, size_t 
 	return 0;
 }
 
-static int post_goal(json_object *o, struct strbuf *out)
+static int post_goal(struct agent *ag, json_object *o, struct strbuf *out)
 {
 	static const char *const keys[] = { "x", "y", "node", NULL };
+	struct cfg_result r;
+	json_object *extra = NULL;
 	char why[128];
-	double x, y, node;
+	double x, y, node, dist;
+	uint32_t id;
 	int hn;
 
 	if (only_keys(o, keys, why, sizeof(why)))
@@ -145,23 +215,51 @@ static int post_goal(json_object *o, struct strbuf *out)
 			return jerr(out, 400, "goal needs {\"x\": m, \"y\": m} or {\"node\": id}");
 		if (fabs(x) > 1e6 || fabs(y) > 1e6)
 			return jerr(out, 422, "goal coordinates beyond 1e6 m");
-	} else if (node < 0 || node > 1e9 || node != floor(node)) {
+		/* the core takes goals as graph nodes: the nearest one of our graph */
+		if (cfglink_nearest(&ag->cfg, x, y, &id, &dist)) {
+			if (cfglink_connected(&ag->cfg))
+				return jerr(out, 409, "a goal point needs the graph this agent sent (--graph or POST /graph); send {\"node\": id} instead");
+			id = SPINAL_NODE_NONE; /* not attached: answered 503 below */
+		} else {
+			extra = json_object_new_object();
+			json_object_object_add(extra, "node", json_object_new_int64(id));
+			json_object_object_add(extra, "distance_m", json_object_new_double(dist));
+		}
+	} else if (node < 0 || node > SPINAL_NODE_ID_MAX || node != floor(node)) {
 		return jerr(out, 422, "field 'node' must be a non-negative integer node id");
+	} else {
+		id = (uint32_t)node;
 	}
-	return no_sender(out, "the goal");
+	cfglink_goal(&ag->cfg, id, AGENT_CFG_TIMEOUT_MS, &r);
+	snprintf(why, sizeof(why), "the goal (node %u)", id);
+	return answer(ag, out, SPINAL_CFG_SET_GOAL, why, &r, extra);
 }
 
-static int post_estop(json_object *o, struct strbuf *out, int clear)
+static int post_estop(struct agent *ag, json_object *o, struct strbuf *out, int clear)
 {
 	static const char *const keys[] = { "reason", NULL };
-	json_object *r;
+	struct cfg_result res;
+	json_object *r = NULL;
 	char why[128];
+	int status;
 
 	if (o && only_keys(o, keys, why, sizeof(why)))
 		return jerr(out, 400, why);
 	if (o && json_object_object_get_ex(o, "reason", &r) && !json_object_is_type(r, json_type_string))
 		return jerr(out, 400, "field 'reason' must be a string");
-	return no_sender(out, clear ? "the e-stop clear" : "the e-stop");
+	cfglink_estop(&ag->cfg, !clear, AGENT_CFG_TIMEOUT_MS, &res);
+	status = answer(ag, out, clear ? SPINAL_CFG_ESTOP_CLEAR : SPINAL_CFG_ESTOP_SET,
+			clear ? "the e-stop clear" : "the e-stop", &res, NULL);
+	if (res.verdict == CFG_FAILED)
+		agent_log(ag, "control API: e-stop %s%s%s: NOT sent (%s)", clear ? "clear" : "set",
+			  r ? ", reason: " : "", r ? json_object_get_string(r) : "",
+			  res.err == -ENOTCONN ? "no core attached" : strerror(-res.err));
+	else
+		agent_log(ag, "control API: e-stop %s%s%s: %s by the core (seq %lld)",
+			  clear ? "clear" : "set", r ? ", reason: " : "",
+			  r ? json_object_get_string(r) : "", cfg_verdict_name(res.verdict),
+			  (long long)res.seq);
+	return status;
 }
 
 static const struct {
@@ -173,11 +271,17 @@ static const struct {
 	{ "stale_state_ms", 0, 10000 },
 };
 
-static int post_params(json_object *o, struct strbuf *out)
+_Static_assert(sizeof(param_keys) / sizeof(param_keys[0]) == SPINAL_PARAM_COUNT,
+	       "POST /params keys are include/spinal/params.h in order");
+
+static int post_params(struct agent *ag, json_object *o, struct strbuf *out)
 {
+	float pv[SPINAL_PARAM_COUNT];
+	struct cfg_result r;
 	char why[160];
 	int n = 0;
 
+	cfglink_params_current(&ag->cfg, pv);
 	json_object_object_foreach(o, k, v) {
 		size_t i;
 		double d;
@@ -199,34 +303,117 @@ static int post_params(json_object *o, struct strbuf *out)
 				 param_keys[i].lo, param_keys[i].hi);
 			return jerr(out, 422, why);
 		}
+		pv[i] = (float)d;
 		n++;
 	}
 	if (!n)
 		return jerr(out, 400, "no parameters given");
-	return no_sender(out, "the parameters");
+	cfglink_params(&ag->cfg, pv, AGENT_CFG_TIMEOUT_MS, &r);
+	return answer(ag, out, SPINAL_CFG_PARAMS_SET, "the parameters", &r, NULL);
 }
 
-static int post_graph(json_object *o, struct strbuf *out)
+static int post_graph(struct agent *ag, json_object *o, const char *body, size_t len,
+		      struct strbuf *out)
 {
-	json_object *nodes, *edges;
+	static const char *const pkeys[] = { "path", NULL };
+	json_object *nodes, *edges, *p, *extra;
+	const struct spinal_graph_blob_hdr *h;
+	struct cfg_result r;
+	char err[512], src[600];
+	void *blob = NULL;
+	size_t blen = 0;
+	int rc;
 
-	if (!json_object_object_get_ex(o, "nodes", &nodes) ||
-	    !json_object_is_type(nodes, json_type_array))
-		return jerr(out, 400, "graph needs a 'nodes' array");
-	if (json_object_object_get_ex(o, "edges", &edges) &&
-	    !json_object_is_type(edges, json_type_array))
-		return jerr(out, 400, "field 'edges' must be an array");
-	return no_sender(out, "the graph (needs userspace/graph_json.c)");
+	if (json_object_object_get_ex(o, "path", &p)) {
+		if (!json_object_is_type(p, json_type_string) || !json_object_get_string_len(p))
+			return jerr(out, 400, "field 'path' must be a graph file name");
+		if (only_keys(o, pkeys, err, sizeof(err)))
+			return jerr(out, 400, "graph by file takes only {\"path\": FILE}");
+		snprintf(src, sizeof(src), "%s", json_object_get_string(p));
+		rc = spinal_graph_json_load(src, &blob, &blen, err, sizeof(err));
+	} else {
+		if (!json_object_object_get_ex(o, "nodes", &nodes) ||
+		    !json_object_is_type(nodes, json_type_array))
+			return jerr(out, 400, "graph needs a 'nodes' array (or {\"path\": FILE})");
+		if (json_object_object_get_ex(o, "edges", &edges) &&
+		    !json_object_is_type(edges, json_type_array))
+			return jerr(out, 400, "field 'edges' must be an array");
+		snprintf(src, sizeof(src), "request");
+		rc = spinal_graph_json_parse(body, len, "request", &blob, &blen, err, sizeof(err));
+	}
+	if (rc)
+		return jerr(out, 422, err); /* file:line: field: why; nothing sent */
+	h = blob;
+	extra = json_object_new_object();
+	json_object_object_add(extra, "nodes", json_object_new_int64(h->nnodes));
+	json_object_object_add(extra, "edges", json_object_new_int64(h->nedges));
+	if (h->goal_id != SPINAL_NODE_NONE)
+		json_object_object_add(extra, "goal", json_object_new_int64(h->goal_id));
+	cfglink_graph(&ag->cfg, blob, blen, src, AGENT_CFG_TIMEOUT_MS, &r);
+	free(blob);
+	return answer(ag, out, SPINAL_CFG_GRAPH_COMMIT, "the graph", &r, extra);
 }
 
-static int post_model(json_object *o, struct strbuf *out)
+static int post_model(struct agent *ag, json_object *o, struct strbuf *out)
 {
-	json_object *p;
+	static const char *const keys[] = { "path", "dt", NULL };
+	json_object *p, *extra;
+	struct cfg_result r;
+	char why[512], path[512];
+	double dt = 0, dt_used = 0;
+	int rc;
 
 	if (!json_object_object_get_ex(o, "path", &p) || !json_object_is_type(p, json_type_string) ||
 	    !json_object_get_string_len(p))
 		return jerr(out, 400, "model needs {\"path\": \"/path/to/model.nir\"}");
-	return no_sender(out, "the model (needs userspace/nir.c)");
+	if (only_keys(o, keys, why, sizeof(why)))
+		return jerr(out, 400, why);
+	rc = get_number(o, "dt", &dt, 0, why, sizeof(why));
+	if (rc < 0)
+		return jerr(out, 400, why);
+	if (rc == 0 && !(dt > 0 && dt <= 1))
+		return jerr(out, 422, "field 'dt' must be seconds in (0, 1] (absent: the core's period)");
+	snprintf(path, sizeof(path), "%s", json_object_get_string(p));
+	cfglink_model(&ag->cfg, path, dt, AGENT_CFG_TIMEOUT_MS, &r, &dt_used, why, sizeof(why));
+	if (r.verdict == CFG_FAILED && r.err == -EINVAL)
+		return jerr(out, 422, why);
+	extra = json_object_new_object();
+	json_object_object_add(extra, "path", json_object_new_string(path));
+	json_object_object_add(extra, "dt", json_object_new_double(dt_used));
+	return answer(ag, out, SPINAL_CFG_MODEL_COMMIT, "the model", &r, extra);
+}
+
+/* What the config link holds: reachable?, what is replayed on re-attach. */
+static json_object *cfg_status(struct agent *ag)
+{
+	json_object *c = json_object_new_object();
+	struct cfglink *l = &ag->cfg;
+
+	pthread_mutex_lock(&l->lock);
+	json_object_object_add(c, "link", json_object_new_boolean(l->tx != NULL));
+	if (!l->tx)
+		json_object_object_add(c, "why", json_object_new_string(l->why));
+	if (l->graph) {
+		const struct spinal_graph_blob_hdr *h = l->graph;
+
+		json_object_object_add(c, "graph", json_object_new_string(l->graph_src));
+		json_object_object_add(c, "graph_nodes", json_object_new_int64(h->nnodes));
+	}
+	if (l->have_goal)
+		json_object_object_add(c, "goal_node", json_object_new_int64(l->goal));
+	if (l->have_model)
+		json_object_object_add(c, "model", json_object_new_string(l->model_path));
+	json_object_object_add(c, "estop", json_object_new_boolean(l->estop));
+	pthread_mutex_unlock(&l->lock);
+	json_object_object_add(c, "accepted", json_object_new_uint64(
+		atomic_load_explicit(&l->n_accepted, memory_order_relaxed)));
+	json_object_object_add(c, "rejected", json_object_new_uint64(
+		atomic_load_explicit(&l->n_rejected, memory_order_relaxed)));
+	json_object_object_add(c, "pending", json_object_new_uint64(
+		atomic_load_explicit(&l->n_pending, memory_order_relaxed)));
+	json_object_object_add(c, "not_sent", json_object_new_uint64(
+		atomic_load_explicit(&l->n_failed, memory_order_relaxed)));
+	return c;
 }
 
 static int get_status(struct agent *ag, struct strbuf *out)
@@ -268,7 +455,10 @@ static int get_status(struct agent *ag, struct strbuf *out)
 	json_object_object_add(a, "safe_stop_requested", json_object_new_boolean(v.safe_stop_req));
 	json_object_object_add(a, "stalls", json_object_new_uint64(v.wd_stalls));
 	json_object_object_add(a, "deaths", json_object_new_uint64(v.wd_deaths));
+	json_object_object_add(a, "kernel_wd", json_object_new_boolean(v.kwd_available));
+	json_object_object_add(a, "kernel_wd_trips", json_object_new_uint64(v.kwd_trips));
 	json_object_object_add(o, "watchdog", a);
+	json_object_object_add(o, "config", cfg_status(ag));
 	sb_printf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return 200;
@@ -303,22 +493,22 @@ int api_handle(struct agent *ag, const char *method, const char *url, const char
 		return jerr(out, 413, "request body too large");
 	/* e-stop may come with an empty body: it must be easy to send */
 	if (!strncmp(url, "/estop", 6) && !len)
-		return post_estop(NULL, out, url[6] != '\0');
+		return post_estop(ag, NULL, out, url[6] != '\0');
 	o = parse_body(body, len, out, &status);
 	if (!o)
 		return status;
 	if (!strcmp(url, "/goal"))
-		status = post_goal(o, out);
+		status = post_goal(ag, o, out);
 	else if (!strcmp(url, "/estop"))
-		status = post_estop(o, out, 0);
+		status = post_estop(ag, o, out, 0);
 	else if (!strcmp(url, "/estop/clear"))
-		status = post_estop(o, out, 1);
+		status = post_estop(ag, o, out, 1);
 	else if (!strcmp(url, "/params"))
-		status = post_params(o, out);
+		status = post_params(ag, o, out);
 	else if (!strcmp(url, "/graph"))
-		status = post_graph(o, out);
+		status = post_graph(ag, o, body, len, out);
 	else
-		status = post_model(o, out);
+		status = post_model(ag, o, out);
 	json_object_put(o);
 	return status;
 }

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <spinal/config.h>
 #include <spinal/telemetry.h>
 
 #include "lib/region_map.h"
@@ -30,6 +31,61 @@ static ino_t stats_inode(const char *instance)
 		return 0;
 	snprintf(path, sizeof(path), "/dev/shm%s", name);
 	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * The config ring is optional: an agent that cannot write it still drains
+ * telemetry.  Geometry is read once and checked like the telemetry ring's.
+ */
+static void attach_cfg(struct attach *a)
+{
+	uint64_t psz = 0, csz = 0, ssz = 0;
+	uint32_t elem = 0, nslots;
+	int rc;
+
+	a->cfg_hdr = spinal_region_map(a->instance, SPINAL_REGION_CFG, 1, &a->cfg_len, a->cfg_err,
+				       sizeof(a->cfg_err));
+	if (!a->cfg_hdr)
+		return;
+	if (!same_creator(a->stats_hdr, a->cfg_hdr)) {
+		snprintf(a->cfg_err, sizeof(a->cfg_err),
+			 "config region of '%s' belongs to another core run", a->instance);
+		goto fail;
+	}
+	a->cfg_prod = spinal_region_section(a->cfg_hdr, SPINAL_SECT_CFG_PROD, &psz, NULL);
+	a->cfg_slots = spinal_region_section(a->cfg_hdr, SPINAL_SECT_CFG_SLOTS, &ssz, &elem);
+	a->staging = spinal_region_section(a->cfg_hdr, SPINAL_SECT_STAGING, &a->staging_len, NULL);
+	a->cfg_cons = (struct spinal_ring_idx *)spinal_region_section(a->stats_hdr,
+								       SPINAL_SECT_CFG_CONS, &csz,
+								       NULL);
+	if (!a->cfg_prod || psz < sizeof(*a->cfg_prod) || !a->cfg_slots || !a->cfg_cons ||
+	    csz < sizeof(*a->cfg_cons)) {
+		snprintf(a->cfg_err, sizeof(a->cfg_err),
+			 "config region of '%s' lacks the ring sections: core and agent from different builds?",
+			 a->instance);
+		goto fail;
+	}
+	nslots = a->cfg_prod->nslots;
+	a->cfg_slots_bytes = ssz;
+	rc = spinal_ring_valid(nslots, a->cfg_prod->slot_size, ssz,
+			       atomic_load_explicit(&a->cfg_prod->pos, memory_order_acquire),
+			       atomic_load_explicit(&a->cfg_cons->pos, memory_order_acquire));
+	if (rc || a->cfg_prod->slot_size != SPINAL_CFG_SLOT_SIZE || a->cfg_cons->nslots != nslots ||
+	    (elem && elem != SPINAL_CFG_SLOT_SIZE)) {
+		snprintf(a->cfg_err, sizeof(a->cfg_err),
+			 "config ring of '%s' has an unexpected geometry (%u x %u B): rebuild the agent or the core",
+			 a->instance, nslots, a->cfg_prod->slot_size);
+		goto fail;
+	}
+	a->cfg_nslots = nslots;
+	if (!a->staging)
+		a->staging_len = 0;
+	return;
+fail:
+	munmap(a->cfg_hdr, a->cfg_len);
+	a->cfg_hdr = NULL;
+	a->cfg_prod = a->cfg_cons = NULL;
+	a->cfg_slots = a->staging = NULL;
 }
 
 int attach_open(struct attach *a, const char *instance, char *err, size_t errlen)
@@ -107,6 +163,7 @@ int attach_open(struct attach *a, const char *instance, char *err, size_t errlen
 	a->id.period_ns = a->stats_hdr->period_ns;
 	a->id.abi_major = a->stats_hdr->abi_major;
 	a->id.abi_minor = a->stats_hdr->abi_minor;
+	attach_cfg(a);
 	a->mapped = 1;
 	return 0;
 fail:
@@ -122,8 +179,12 @@ void attach_close(struct attach *a)
 		munmap((void *)a->telem_hdr, a->telem_len);
 	if (a->cons_hdr)
 		munmap(a->cons_hdr, a->cons_len);
+	if (a->cfg_hdr)
+		munmap(a->cfg_hdr, a->cfg_len);
 	a->stats_hdr = a->telem_hdr = NULL;
-	a->cons_hdr = NULL;
+	a->cons_hdr = a->cfg_hdr = NULL;
+	a->cfg_prod = a->cfg_cons = NULL;
+	a->cfg_slots = a->staging = NULL;
 	a->stats = NULL;
 	a->ai = NULL;
 	a->mapped = 0;

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Attach to one core instance: STATS + TELEM read-only, CONS read-write. */
+/*
+ * Attach to one core instance: STATS + TELEM read-only, CONS read-write, and
+ * the config ring region CFG read-write when the core offers it (optional:
+ * without it the agent still drains telemetry; the control API answers 503).
+ */
 #ifndef SPINAL_USERSPACE_ATTACH_H
 #define SPINAL_USERSPACE_ATTACH_H
 
@@ -29,6 +33,17 @@ struct attach {
 	uint64_t slots_bytes;
 	uint32_t nslots, slot_size;
 	struct spinal_agent_info *ai;
+	/* config ring (agent -> core); cfg_hdr NULL when not mapped (cfg_err says why) */
+	struct spinal_region_hdr *cfg_hdr;
+	size_t cfg_len;
+	struct spinal_ring_idx *cfg_prod;  /* ours */
+	struct spinal_ring_idx *cfg_cons;  /* in STATS: the core's, read-only */
+	void *cfg_slots;
+	uint64_t cfg_slots_bytes;
+	uint32_t cfg_nslots;
+	void *staging;
+	uint64_t staging_len;
+	char cfg_err[256];
 	struct tlog_core_id id;       /* who created the regions */
 	ino_t stats_ino;              /* to notice a replaced region */
 	int mapped;

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "userspace/config.h"
+#include "userspace/graph_json.h"
+#include "userspace/nir.h"
 
 struct cfg_ctx {
 	const char *path;
@@ -218,6 +220,25 @@ static int agent_key(struct cfg_ctx *c, const char *k, const char *v)
 		PIN(AO_EXIT)->exit_with_core = b;
 		return 1;
 	}
+	if (!strcmp(k, "graph")) {
+		if (copy_str(PIN(AO_GRAPH)->graph, sizeof(o->graph), v))
+			return cerr(c, "graph '%s' is empty or too long", v), 0;
+		return 1;
+	}
+	if (!strcmp(k, "model")) {
+		if (copy_str(PIN(AO_MODEL)->model, sizeof(o->model), v))
+			return cerr(c, "model '%s' is empty or too long", v), 0;
+		return 1;
+	}
+	if (!strcmp(k, "model_dt")) {
+		char *end;
+		double d = strtod(v, &end);
+
+		if (end == v || *end || !isfinite(d) || d < 0 || d > 1)
+			return cerr(c, "model_dt '%s' must be seconds in 0..1 (0: the core's period)", v), 0;
+		PIN(AO_MODEL_DT)->model_dt = d;
+		return 1;
+	}
 #undef PIN
 	cerr(c, "unknown key '%s' in [agent]", k);
 	return 0;
@@ -309,11 +330,14 @@ int config_load(const char *path, struct agent_opts *o, struct core_tunables *t,
 	return 0;
 }
 
+static void send_tunables(struct agent *ag);
+
 int config_reload(struct agent *ag, char *err, size_t errlen)
 {
 	struct agent_opts n = ag->opt;
 	struct core_tunables t;
-	int rc;
+	unsigned int files;
+	int rc, tun_changed;
 
 	rc = config_load(ag->opt.config, &n, &t, ag->pinned, err, errlen);
 	if (rc)
@@ -332,15 +356,95 @@ int config_reload(struct agent *ag, char *err, size_t errlen)
 	if (n.stall_periods != ag->opt.stall_periods || n.stall_min_ms != ag->opt.stall_min_ms)
 		agent_log(ag, "config: stall bound %u periods, at least %u ms", n.stall_periods,
 			  n.stall_min_ms);
-	if (memcmp(&t, &ag->tun, sizeof(t)))
-		agent_log(ag, "config: [core] tunables changed; not sent: this build has no config sender (userspace/cfgsend.c) yet");
+	files = (strcmp(n.graph, ag->opt.graph) ? CFGL_GRAPH : 0) |
+		(strcmp(n.model, ag->opt.model) || n.model_dt != ag->opt.model_dt ? CFGL_MODEL : 0);
+	if (files && agent_load_files(ag, files & CFGL_GRAPH ? n.graph : "",
+				      files & CFGL_MODEL ? n.model : "", n.model_dt, err, errlen))
+		return -EINVAL;
 	memcpy(n.name, ag->opt.name, sizeof(n.name));
 	memcpy(n.log_dir, ag->opt.log_dir, sizeof(n.log_dir));
 	memcpy(n.listen, ag->opt.listen, sizeof(n.listen));
 	memcpy(n.user, ag->opt.user, sizeof(n.user));
+	tun_changed = memcmp(&t, &ag->tun, sizeof(t)) != 0;
 	pthread_mutex_lock(&ag->lock);
 	ag->opt = n;
 	ag->tun = t;
 	pthread_mutex_unlock(&ag->lock);
+	if (files) {
+		char sum[1024];
+
+		cfglink_replay(&ag->cfg, files, AGENT_CFG_TIMEOUT_MS, sum, sizeof(sum));
+		agent_log(ag, "config: %s", sum[0] ? sum : "graph/model recorded; sent after the next attach");
+	}
+	if (tun_changed)
+		send_tunables(ag);
+	return 0;
+}
+
+void config_tunables_values(const struct core_tunables *t, float *value)
+{
+	size_t i;
+
+	for (i = 0; i < SPINAL_PARAM_COUNT; i++)
+		value[i] = (t->set & (1u << i)) ?
+			   (float)*(const double *)((const char *)t + core_keys[i].off) :
+			   SPINAL_PARAM_UNSET;
+}
+
+/* [core] tunables -> PARAMS_SET; the core's verdict in one line. */
+static void send_tunables(struct agent *ag)
+{
+	struct cfg_result r;
+	float v[SPINAL_PARAM_COUNT];
+
+	config_tunables_values(&ag->tun, v);
+	cfglink_params(&ag->cfg, v, AGENT_CFG_TIMEOUT_MS, &r);
+	if (r.verdict == CFG_ACCEPTED)
+		agent_log(ag, "config: [core] tunables sent and accepted (seq %lld)", (long long)r.seq);
+	else if (r.verdict == CFG_REJECTED)
+		agent_log(ag, "config: [core] tunables REJECTED by the core (seq %lld, reason %s)%s",
+			  (long long)r.seq,
+			  r.reason >= 0 ? spinal_cfg_reject_name((unsigned)r.reason) : "?",
+			  r.reason == SPINAL_CFG_REJ_NO_HANDLER ?
+			  ": this spinal-core has no parameter handler; its command-line limits stay in force" : "");
+	else if (r.verdict == CFG_PENDING)
+		agent_log(ag, "config: [core] tunables sent (seq %lld), the core has not handled them yet",
+			  (long long)r.seq);
+	else
+		agent_log(ag, "config: [core] tunables not sent: %s",
+			  r.err == -ENOTCONN ? ag->cfg.why : strerror(-r.err));
+}
+
+int agent_load_files(struct agent *ag, const char *graph, const char *model, double model_dt,
+		     char *err, size_t errlen)
+{
+	struct nir_graph *g;
+	void *blob = NULL;
+	size_t len = 0;
+
+	if (graph[0] && spinal_graph_json_load(graph, &blob, &len, err, errlen))
+		return -1;
+	if (model[0]) {
+		if (model_dt > 0) {
+			void *mb = NULL;
+			size_t mlen = 0;
+
+			if (nir_load_blob(model, model_dt, &mb, &mlen, err, errlen)) {
+				free(blob);
+				return -1;
+			}
+			free(mb);
+		} else {
+			g = nir_read(model, err, errlen);
+			if (!g) {
+				free(blob);
+				return -1;
+			}
+			nir_graph_free(g);
+		}
+		cfglink_set_model(&ag->cfg, model, model_dt);
+	}
+	if (blob)
+		cfglink_set_graph(&ag->cfg, blob, len, graph);
 	return 0;
 }

@@ -24,6 +24,10 @@ int config_load(const char *path, struct agent_opts *o, struct core_tunables *t,
  */
 int config_reload(struct agent *ag, char *err, size_t errlen);
 
+/* [core] tunables -> PARAMS_SET values (include/spinal/params.h order;
+ * SPINAL_PARAM_UNSET for keys not in the file).  Any thread. */
+void config_tunables_values(const struct core_tunables *t, float *value);
+
 /* Parse "1024", "64k", "64M", "1G" into bytes.  0 or -EINVAL. */
 int config_parse_size(const char *s, uint64_t *out);
 

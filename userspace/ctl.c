@@ -29,11 +29,13 @@ static void usage(FILE *f)
 		"  estop-clear         POST /estop/clear\n"
 		"  params K=V...       POST /params {\"K\":V,...}\n"
 		"  graph FILE.json     POST /graph with the file as body\n"
-		"  model FILE.nir      POST /model {\"path\":FILE}\n"
+		"  model FILE.nir [DT] POST /model {\"path\":FILE (made absolute), \"dt\":DT}\n"
 		"  raw METHOD PATH [JSON]  any request\n"
 		"\n"
 		"Prints the response body; exits 0 on a 2xx answer, 1 otherwise, 2 when the\n"
-		"agent cannot be reached.\n",
+		"agent cannot be reached.  Sending commands answer 200 when the core accepted\n"
+		"the message, 202 when it has not handled it yet, 422/501 with the core's\n"
+		"reason when it refused it.\n",
 		AGENT_DEFAULT_LISTEN);
 }
 
@@ -212,11 +214,19 @@ int ctl_main(int argc, char **argv)
 			return 2;
 		}
 		b = fbody;
-	} else if (!strcmp(argv[0], "model") && argc == 2) {
+	} else if (!strcmp(argv[0], "model") && (argc == 2 || argc == 3)) {
+		char abs[4096];
+
+		/* the agent opens the file: give it a path that does not depend on our cwd */
 		path = "/model";
-		if (json_escape(esc, sizeof(esc), argv[1]))
+		if (!realpath(argv[1], abs))
+			snprintf(abs, sizeof(abs), "%s", argv[1]);
+		if (json_escape(esc, sizeof(esc), abs))
 			return 2;
-		snprintf(body, sizeof(body), "{\"path\":\"%s\"}", esc);
+		if (argc == 3)
+			snprintf(body, sizeof(body), "{\"path\":\"%s\",\"dt\":%s}", esc, argv[2]);
+		else
+			snprintf(body, sizeof(body), "{\"path\":\"%s\"}", esc);
 	} else if (!strcmp(argv[0], "raw") && (argc == 3 || argc == 4)) {
 		method = argv[1];
 		path = argv[2];

@@ -45,13 +45,30 @@ static void usage(FILE *f)
 "                          shared memory\n"
 "      --stall-periods K   heartbeat older than K core periods is a stall (default 50)\n"
 "      --stall-min-ms MS   ... but never less than MS (default 20)\n"
-"  -c, --config FILE       INI config ([agent] as these options, [core] tunables);\n"
+"  -g, --graph FILE.json   map (docs/abi-config.md, userspace/graph_json.h) sent\n"
+"                          to the core after every (re-)attach; a file the core\n"
+"                          would refuse stops the agent at start with file:line\n"
+"  -m, --model FILE.nir    SNN policy (NIR, HDF5) imported with dt = the core's\n"
+"                          period and sent after every (re-)attach\n"
+"      --model-dt S        discretise the model with S seconds instead (the step\n"
+"                          it was trained with; docs/model.md)\n"
+"  -c, --config FILE       INI config ([agent] as these options: graph, model,\n"
+"                          model_dt, ...; [core] tunables, sent as a parameter set);\n"
 "                          SIGHUP reloads it; options given here win over the file\n"
 "      --exit-with-core    exit (status 0) once the core has stopped and all its\n"
 "                          telemetry is in the log\n"
 "  -h, --help              this text\n"
 "\n"
-"signals: SIGINT/SIGTERM flush the last batch and exit; SIGHUP reloads --config.\n"
+"signals: SIGINT/SIGTERM flush the last batch and exit; SIGHUP reloads --config\n"
+"(changed graph/model files and [core] tunables are sent to the core at once).\n"
+"\n"
+"control API (POST, JSON; spinal-agent ctl): /goal {x,y} (nearest node of the\n"
+"graph this agent sent) or {node}, /estop, /estop/clear, /graph (a graph\n"
+"document or {\"path\": FILE}), /model {\"path\": FILE, \"dt\": S}, /params.\n"
+"200: the core accepted the message; 202: sent, not yet handled; 422/501: the\n"
+"core (or the agent, first) rejected it, with the reason; 503: no core.\n"
+"A kernel watchdog (/dev/spinal_wd, spinal_wd.ko) is supervised when present:\n"
+"a trip raises the same safe stop as the agent's own watchdog.\n"
 "\n"
 "export writes every log entry (tick records and gap markers) as CSV on stdout\n"
 "or FILE.  stat summarises logs: records, gap markers, missing, first/last seq,\n"
@@ -91,7 +108,7 @@ static int parse_u32_arg(const char *opt, const char *s, uint32_t lo, uint32_t h
 	return 0;
 }
 
-enum { OPT_ROTATE = 256, OPT_KEEP, OPT_FSYNC, OPT_STALL, OPT_STALL_MIN, OPT_EXIT };
+enum { OPT_ROTATE = 256, OPT_KEEP, OPT_FSYNC, OPT_STALL, OPT_STALL_MIN, OPT_EXIT, OPT_MODEL_DT };
 
 static int cmd_run(int argc, char **argv)
 {
@@ -109,6 +126,9 @@ static int cmd_run(int argc, char **argv)
 		{ "stall-min-ms", required_argument, NULL, OPT_STALL_MIN },
 		{ "config", required_argument, NULL, 'c' },
 		{ "exit-with-core", no_argument, NULL, OPT_EXIT },
+		{ "graph", required_argument, NULL, 'g' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "model-dt", required_argument, NULL, OPT_MODEL_DT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -130,7 +150,7 @@ static int cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	agent_opts_defaults(&cli);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:d:N:T:l:u:c:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:d:N:T:l:u:c:g:m:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (!spinal_instance_valid(optarg)) {
@@ -200,6 +220,28 @@ static int cmd_run(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'g':
+		case 'm':
+			if (!optarg[0] || strlen(optarg) >= sizeof(cli.graph)) {
+				fprintf(stderr, "spinal-agent: --%s: empty or too long path\n",
+					c == 'g' ? "graph" : "model");
+				return 2;
+			}
+			snprintf(c == 'g' ? cli.graph : cli.model, sizeof(cli.graph), "%s", optarg);
+			pinned |= c == 'g' ? AO_GRAPH : AO_MODEL;
+			break;
+		case OPT_MODEL_DT: {
+			char *end;
+
+			cli.model_dt = strtod(optarg, &end);
+			if (end == optarg || *end || !(cli.model_dt > 0 && cli.model_dt <= 1)) {
+				fprintf(stderr, "spinal-agent: --model-dt '%s': seconds in (0, 1], e.g. 0.001\n",
+					optarg);
+				return 2;
+			}
+			pinned |= AO_MODEL_DT;
+			break;
+		}
 		case OPT_EXIT:
 			cli.exit_with_core = 1;
 			pinned |= AO_EXIT;
@@ -218,6 +260,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	ag.opt = cli;
 	ag.pinned = pinned;
+	cfglink_init(&ag.cfg);
 	if (config) {
 		snprintf(ag.opt.config, sizeof(ag.opt.config), "%s", config);
 		rc = config_load(config, &ag.opt, &ag.tun, pinned, err, sizeof(err));
@@ -238,7 +281,20 @@ static int cmd_run(int argc, char **argv)
 			  ag.opt.log_dir, strerror(errno));
 		return 2;
 	}
-	return agent_run(&ag);
+	/* after dropping privileges: the files must be readable by the agent's user */
+	if (agent_load_files(&ag, ag.opt.graph, ag.opt.model, ag.opt.model_dt, err, sizeof(err))) {
+		agent_log(&ag, "refusing to start, nothing sent: %s", err);
+		return 2;
+	}
+	if (ag.tun.set) {
+		float v[SPINAL_PARAM_COUNT];
+
+		config_tunables_values(&ag.tun, v);
+		cfglink_set_params(&ag.cfg, v);
+	}
+	rc = agent_run(&ag);
+	cfglink_fini(&ag.cfg);
+	return rc;
 }
 
 static int cmd_export(int argc, char **argv)

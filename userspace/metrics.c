@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <spinal/config.h>
 #include <spinal/region.h>
 
 #include "userspace/metrics.h"
@@ -97,10 +98,10 @@ static void core_metrics(struct agent *ag, struct strbuf *o)
 	one(o, "spinal_config_messages_accepted_total", "counter",
 	    "Config messages the core accepted.", ld(&st->cfg_accepted));
 	head(o, "spinal_config_messages_rejected_total", "counter",
-	     "Config messages the core rejected, by reason code.");
-	for (i = 0; i < SPINAL_CFG_REJECT_SLOTS; i++)
-		sb_printf(o, "spinal_config_messages_rejected_total{reason=\"%u\"} %" PRIu64 "\n", i,
-			  ld(&st->cfg_rejected_by[i]));
+	     "Config messages the core rejected, by reason (include/spinal/config.h).");
+	for (i = 0; i < SPINAL_CFG_REJ_COUNT; i++)
+		sb_printf(o, "spinal_config_messages_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
+			  spinal_cfg_reject_name(i), ld(&st->cfg_rejected_by[i]));
 	head(o, "spinal_aas_interventions_total", "counter",
 	     "Commands changed or zeroed by arbitration and safety, by reason.");
 	for (i = 0; i < SPINAL_AAS_COUNT; i++)
@@ -112,6 +113,8 @@ static void core_metrics(struct agent *ag, struct strbuf *o)
 	one(o, "spinal_graph_edges", "gauge", "Edges in the published graph.", ld(&st->graph_edges));
 	one(o, "spinal_model_id", "gauge", "Id of the loaded policy model (0: none).",
 	    ld(&st->model_id));
+	one(o, "spinal_model_neurons", "gauge", "Neurons of the loaded policy model.",
+	    ld(&st->model_neurons));
 	one(o, "spinal_safe_stop_latched", "gauge", "Core's safe-stop latch (bit mask, 0: clear).",
 	    atomic_load_explicit(&st->safe_stop, memory_order_relaxed));
 	head(o, "spinal_heartbeat_age_seconds", "gauge", "Age of the core's heartbeat.");
@@ -152,6 +155,19 @@ int metrics_render(struct agent *ag, struct strbuf *o)
 	one(o, "spinal_agent_log_errors_total", "counter", "Failed log batch writes.", v.log.errors);
 	one(o, "spinal_agent_log_fsyncs_total", "counter", "fsync/fdatasync calls on the log.",
 	    v.log.fsyncs);
+	head(o, "spinal_agent_config_sent_total", "counter",
+	     "Config messages this agent sent (or failed to send), by the core's verdict.");
+	sb_printf(o, "spinal_agent_config_sent_total{result=\"accepted\"} %" PRIu64 "\n",
+		  atomic_load_explicit(&ag->cfg.n_accepted, memory_order_relaxed));
+	sb_printf(o, "spinal_agent_config_sent_total{result=\"rejected\"} %" PRIu64 "\n",
+		  atomic_load_explicit(&ag->cfg.n_rejected, memory_order_relaxed));
+	sb_printf(o, "spinal_agent_config_sent_total{result=\"pending\"} %" PRIu64 "\n",
+		  atomic_load_explicit(&ag->cfg.n_pending, memory_order_relaxed));
+	sb_printf(o, "spinal_agent_config_sent_total{result=\"not_sent\"} %" PRIu64 "\n",
+		  atomic_load_explicit(&ag->cfg.n_failed, memory_order_relaxed));
+	one(o, "spinal_kernel_watchdog_trips_total", "counter",
+	    "spinal_wd kernel watchdog trips this agent saw (0 when the module is absent).",
+	    v.kwd_trips);
 	head(o, "spinal_agent_config_reloads_total", "counter", "Config reloads (SIGHUP) by result.");
 	sb_printf(o, "spinal_agent_config_reloads_total{result=\"ok\"} %" PRIu64 "\n", v.reloads);
 	sb_printf(o, "spinal_agent_config_reloads_total{result=\"error\"} %" PRIu64 "\n",

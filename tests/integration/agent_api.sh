@@ -2,8 +2,9 @@
 # Control API, /metrics and config (issue 6):
 #  - promtool check metrics passes on a live /metrics;
 #  - every endpoint's good and bad requests get the documented status and a
-#    JSON error body (valid requests that need the config sender get 503
-#    until it is in the build);
+#    JSON error body; valid requests reach the core (this core has no graph
+#    and no model: goals are refused with the core's reason, e-stop works,
+#    PARAMS_SET is answered 501 no_handler);
 #  - spinal-agent ctl reaches the same API;
 #  - SIGHUP reload with a good file applies it, with a bad file rejects it
 #    whole with file:line errors and keeps running; a bad file at start exits 2.
@@ -60,9 +61,11 @@ json_get "$T/resp.json" 'j["attached"] and j["core_pid"] > 0' >/dev/null || fail
 expect POST /status '' 405
 expect GET /nope '' 404
 expect GET /goal '' 405
-expect POST /goal '{"x":1.5,"y":-2}' 503
-grep -q "config sender" "$T/resp.json" || fail "503 does not say why"
-expect POST /goal '{"node":3}' 503
+expect POST /goal '{"x":1.5,"y":-2}' 409
+grep -q "needs the graph" "$T/resp.json" || fail "409 does not say why"
+expect POST /goal '{"node":3}' 422
+json_get "$T/resp.json" 'j["reason"] == "no_node" and j["seq"] > 0' >/dev/null ||
+	fail "goal on a core without graph: $(cat "$T/resp.json")"
 expect POST /goal '{"x":"a","y":1}' 400
 expect POST /goal '{"x":1}' 400
 expect POST /goal '{"x":1,"y":2,"z":3}' 400
@@ -71,19 +74,30 @@ expect POST /goal 'not json' 400
 expect POST /goal '{"x":1,"y":2} trailing' 400
 expect POST /goal '[1,2]' 400
 expect POST /goal '' 400
-expect POST /estop '' 503
-expect POST /estop '{"reason":"test"}' 503
+expect POST /estop '' 200
+json_get "$T/resp.json" 'j["sent"] == "estop_set" and j["result"] == "accepted"' >/dev/null ||
+	fail "estop answer: $(cat "$T/resp.json")"
+expect POST /estop '{"reason":"test"}' 200
 expect POST /estop '{"reason":5}' 400
-expect POST /estop/clear '' 503
-expect POST /params '{"max_speed":0.5}' 503
+expect POST /estop/clear '' 200
+expect POST /params '{"max_speed":0.5}' 501
+json_get "$T/resp.json" 'j["reason"] == "no_handler"' >/dev/null || fail "params: $(cat "$T/resp.json")"
 expect POST /params '{"max_speed":1000}' 422
 expect POST /params '{"bogus":1}' 400
 expect POST /params '{}' 400
-expect POST /graph '{"nodes":[],"edges":[]}' 503
+expect POST /graph '{"version":1,"nodes":[{"id":0,"x":0,"y":0},{"id":1,"x":1,"y":0}],"edges":[{"from":0,"to":1}]}' 200
 expect POST /graph '{"nodes":5}' 400
-expect POST /model '{"path":"/tmp/m.nir"}' 503
+expect POST /graph '{"version":1,"nodes":[{"id":0,"x":"a","y":0}]}' 422
+grep -q 'request:1: nodes\[0\].x' "$T/resp.json" || fail "graph error lacks request:line: field: $(cat "$T/resp.json")"
+expect POST /goal '{"node":1}' 200
+expect POST /model '{"path":"/tmp/m.nir"}' 422
 expect POST /model '{}' 400
-note "API: 27 requests answered as documented"
+expect POST /model '{"path":"/tmp/m.nir","dt":0}' 422
+curl -sf "$URL/metrics" >"$T/metrics2.txt"
+grep -q 'spinal_config_messages_rejected_total{reason="no_handler"} 1' "$T/metrics2.txt" &&
+	grep -q 'spinal_config_messages_rejected_total{reason="no_node"} 1' "$T/metrics2.txt" ||
+	fail "reject reason labels missing in /metrics: $(grep rejected_total "$T/metrics2.txt")"
+note "API: 31 requests answered as documented"
 
 # --- ctl
 "$B/spinal-agent" ctl --listen 127.0.0.1:$PORT status >"$T/ctl.json" || fail "ctl status failed"
@@ -91,7 +105,11 @@ json_get "$T/ctl.json" 'j["attached"]' | grep -q True || fail "ctl status conten
 set +e
 "$B/spinal-agent" ctl --listen 127.0.0.1:$PORT goal 1 2 >/dev/null; rc=$?
 set -e
-[ $rc = 1 ] || fail "ctl goal (503) should exit 1, got $rc"
+[ $rc = 0 ] || fail "ctl goal (nearest node of the posted graph) should exit 0, got $rc"
+set +e
+"$B/spinal-agent" ctl --listen 127.0.0.1:$PORT goal-node 77 >/dev/null; rc=$?
+set -e
+[ $rc = 1 ] || fail "ctl goal-node of a missing node (422) should exit 1, got $rc"
 set +e
 "$B/spinal-agent" ctl --listen 127.0.0.1:1 status >/dev/null 2>&1; rc=$?
 set -e
