@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* spinal-core's command line: options, defaults, --help. */
+#ifndef SPINAL_OPTIONS_H
+#define SPINAL_OPTIONS_H
+
+#include <stdint.h>
+
+#include "rtcore/aas.h"
+#include "rtcore/handoff.h"
+#include "rtcore/privsep.h"
+
+struct core_opts {
+	const char *name;
+	const char *io;
+	long period_us;
+	int cpu;
+	int priority;
+	double duration;
+	int want_rt;
+	int quiet;
+	uint32_t telem_slots;
+	uint32_t cfg_slots;
+	uint32_t staging_mb;
+	uint32_t max_consec_miss;
+	long wd_timeout_ms;
+	/* privilege separation (rtcore/privsep.h, seccomp.h, handoff.h) */
+	struct handoff_cfg sock;        /* .path NULL: shm_open regions, no socket */
+	struct privsep_cfg ps;
+	int seccomp;                    /* enum core_seccomp_mode, -1: by --socket */
+	int seccomp_test;
+	double start_x, start_y, start_theta;
+	double goal_x, goal_y, goal_tol;
+	struct aas_limits lim;
+	long stale_ms;     /* state older than this: stop */
+	int fallback_only; /* drive with the classical follower when no model is loaded */
+};
+
+/* Fill @o with the built-in defaults.  Main thread. */
+void core_opts_defaults(struct core_opts *o);
+
+/*
+ * core_opts_parse - parse argv into @o (defaults first).  Main thread.
+ * Prints --help and exits 0 for -h; returns 0, or -1 after printing a
+ * one-line error and "Try 'spinal-core --help'." on stderr.
+ */
+int core_opts_parse(int argc, char **argv, struct core_opts *o);
+
+#endif
