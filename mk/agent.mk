@@ -9,7 +9,7 @@ $(O)/obj/tests/unit/test_agent_%.o: EXTRA_CFLAGS += $(AGENT_CFLAGS)
 
 AGENT_IT_BINS := $(O)/bin/spinal-core $(O)/bin/spinal-agent $(O)/bin/spinal-inspect
 
-.PHONY: check-skeleton check-agent-durability check-agent-api check-agent-prometheus check-agent-watchdog bench-agent
+.PHONY: check-skeleton check-agent-durability check-agent-api check-agent-prometheus check-agent-watchdog check-agent-core-cfg bench-agent
 # issue 2: core + agent counts agree; agent SIGKILL; restarted agent reports its gap
 check-skeleton: $(AGENT_IT_BINS)
 	tests/integration/skeleton.sh $(O)/bin
@@ -27,7 +27,12 @@ check-agent-prometheus: $(AGENT_IT_BINS)
 # SIGSTOP/SIGCONT/SIGKILL of the core
 check-agent-watchdog: $(AGENT_IT_BINS)
 	tests/integration/agent_watchdog.sh $(O)/bin
+# config link against a real core: --graph/--model, bad graph, e-stop, goals,
+# ctl graph/model, tunables reload, agent and core restarts
+check-agent-core-cfg: $(AGENT_IT_BINS)
+	tests/integration/agent_core_cfg.sh $(O)/bin
 CHECKS += check-agent-durability check-agent-api check-agent-prometheus check-agent-watchdog
+CHECKS += check-agent-core-cfg
 SAN_CHECKS += check-agent-api check-agent-watchdog
 # issue 6 benchmark (printed): BENCH_SECONDS=60 by default
 bench-agent: $(AGENT_IT_BINS)

@@ -40,6 +40,7 @@ void agent_opts_defaults(struct agent_opts *o)
 	o->fsync_mode = TLOG_FSYNC_ROTATE;
 	o->stall_periods = 50;
 	o->stall_min_ms = 20;
+	o->goal_node = -1;
 }
 
 uint64_t agent_now_ns(void)

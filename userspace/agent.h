@@ -37,6 +37,7 @@ struct agent_opts {
 	char graph[512];        /* --graph: JSON map sent after every attach, or "" */
 	char model[512];        /* --model: NIR model sent after every attach, or "" */
 	double model_dt;        /* --model-dt seconds; 0: the core's period */
+	long goal_node;         /* --goal-node: SET_GOAL after the graph; -1 none */
 };
 
 /* Core tunables from the config file's [core] section (sent via the config ABI). */
@@ -89,6 +90,7 @@ enum {
 	AO_ROTATE = 1u << 3, AO_KEEP = 1u << 4, AO_FSYNC = 1u << 5, AO_STALL = 1u << 6,
 	AO_LISTEN = 1u << 7, AO_USER = 1u << 8, AO_NAME = 1u << 9, AO_EXIT = 1u << 10,
 	AO_GRAPH = 1u << 11, AO_MODEL = 1u << 12, AO_MODEL_DT = 1u << 13,
+	AO_GOAL = 1u << 14,
 };
 
 /* Timeout for the core's verdict on one config message. */
@@ -96,12 +98,13 @@ enum {
 
 /*
  * agent_load_files - check the --graph / --model files (graph parsed into a
- * blob kept for sending, model read as NIR) and hand them to ag->cfg.  Main
+ * blob kept for sending, model read as NIR) and --goal-node (>= 0: must be a
+ * node of @graph when one is given) and hand them to ag->cfg.  Main
  * thread, before agent_run() or on reload.  Returns 0, or -1 with
  * "file:line: reason" in @err; nothing changed then.
  */
 int agent_load_files(struct agent *ag, const char *graph, const char *model, double model_dt,
-		     char *err, size_t errlen);
+		     long goal_node, char *err, size_t errlen);
 
 void agent_opts_defaults(struct agent_opts *o);
 

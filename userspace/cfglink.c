@@ -494,6 +494,14 @@ int cfglink_set_graph(struct cfglink *l, void *blob, size_t len, const char *src
 	return 0;
 }
 
+void cfglink_set_goal(struct cfglink *l, uint32_t id)
+{
+	pthread_mutex_lock(&l->lock);
+	l->goal = id;
+	l->have_goal = 1;
+	pthread_mutex_unlock(&l->lock);
+}
+
 void cfglink_set_model(struct cfglink *l, const char *path, double dt)
 {
 	pthread_mutex_lock(&l->lock);

@@ -134,6 +134,7 @@ void cfglink_set_params(struct cfglink *l, const float *value);
  * @blob (malloc'd).  Main thread.  Returns 0. */
 int cfglink_set_graph(struct cfglink *l, void *blob, size_t len, const char *src);
 void cfglink_set_model(struct cfglink *l, const char *path, double dt);
+void cfglink_set_goal(struct cfglink *l, uint32_t id);
 
 /* 1 when a sender is attached.  Any agent thread. */
 int cfglink_connected(struct cfglink *l);

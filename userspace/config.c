@@ -239,6 +239,12 @@ static int agent_key(struct cfg_ctx *c, const char *k, const char *v)
 		PIN(AO_MODEL_DT)->model_dt = d;
 		return 1;
 	}
+	if (!strcmp(k, "goal_node")) {
+		if (parse_u32(v, 0, SPINAL_NODE_ID_MAX, &u))
+			return cerr(c, "goal_node '%s' must be a node id (0..%u)", v, SPINAL_NODE_ID_MAX), 0;
+		PIN(AO_GOAL)->goal_node = u;
+		return 1;
+	}
 #undef PIN
 	cerr(c, "unknown key '%s' in [agent]", k);
 	return 0;
@@ -357,9 +363,13 @@ int config_reload(struct agent *ag, char *err, size_t errlen)
 		agent_log(ag, "config: stall bound %u periods, at least %u ms", n.stall_periods,
 			  n.stall_min_ms);
 	files = (strcmp(n.graph, ag->opt.graph) ? CFGL_GRAPH : 0) |
-		(strcmp(n.model, ag->opt.model) || n.model_dt != ag->opt.model_dt ? CFGL_MODEL : 0);
+		(strcmp(n.model, ag->opt.model) || n.model_dt != ag->opt.model_dt ? CFGL_MODEL : 0) |
+		(n.goal_node != ag->opt.goal_node ? CFGL_GOAL : 0);
+	if (files & CFGL_GRAPH)
+		files |= CFGL_GOAL; /* a new graph brings its own goal: ours again on top */
 	if (files && agent_load_files(ag, files & CFGL_GRAPH ? n.graph : "",
-				      files & CFGL_MODEL ? n.model : "", n.model_dt, err, errlen))
+				      files & CFGL_MODEL ? n.model : "", n.model_dt,
+				      files & CFGL_GOAL ? n.goal_node : -1, err, errlen))
 		return -EINVAL;
 	memcpy(n.name, ag->opt.name, sizeof(n.name));
 	memcpy(n.log_dir, ag->opt.log_dir, sizeof(n.log_dir));
@@ -415,8 +425,24 @@ static void send_tunables(struct agent *ag)
 			  r.err == -ENOTCONN ? ag->cfg.why : strerror(-r.err));
 }
 
+/* Is @id a node of graph blob @b?  1 yes, 0 no. */
+static int blob_has_node(const void *b, size_t len, uint32_t id)
+{
+	const struct spinal_graph_blob_hdr *h = b;
+	const struct spinal_graph_blob_node *n;
+	uint32_t i;
+
+	if (len < sizeof(*h) || h->nodes_off + (uint64_t)h->nnodes * sizeof(*n) > len)
+		return 0;
+	n = (const void *)((const char *)b + h->nodes_off);
+	for (i = 0; i < h->nnodes; i++)
+		if (n[i].id == id)
+			return 1;
+	return 0;
+}
+
 int agent_load_files(struct agent *ag, const char *graph, const char *model, double model_dt,
-		     char *err, size_t errlen)
+		     long goal_node, char *err, size_t errlen)
 {
 	struct nir_graph *g;
 	void *blob = NULL;
@@ -424,6 +450,11 @@ int agent_load_files(struct agent *ag, const char *graph, const char *model, dou
 
 	if (graph[0] && spinal_graph_json_load(graph, &blob, &len, err, errlen))
 		return -1;
+	if (blob && goal_node >= 0 && !blob_has_node(blob, len, (uint32_t)goal_node)) {
+		snprintf(err, errlen, "goal node %ld is not a node of %s", goal_node, graph);
+		free(blob);
+		return -1;
+	}
 	if (model[0]) {
 		if (model_dt > 0) {
 			void *mb = NULL;
@@ -446,5 +477,7 @@ int agent_load_files(struct agent *ag, const char *graph, const char *model, dou
 	}
 	if (blob)
 		cfglink_set_graph(&ag->cfg, blob, len, graph);
+	if (goal_node >= 0)
+		cfglink_set_goal(&ag->cfg, (uint32_t)goal_node);
 	return 0;
 }

@@ -52,6 +52,8 @@ static void usage(FILE *f)
 "                          period and sent after every (re-)attach\n"
 "      --model-dt S        discretise the model with S seconds instead (the step\n"
 "                          it was trained with; docs/model.md)\n"
+"      --goal-node ID      goal sent after the graph (default: the graph's own\n"
+"                          \"goal\"); must be a node of --graph\n"
 "  -c, --config FILE       INI config ([agent] as these options: graph, model,\n"
 "                          model_dt, ...; [core] tunables, sent as a parameter set);\n"
 "                          SIGHUP reloads it; options given here win over the file\n"
@@ -108,7 +110,7 @@ static int parse_u32_arg(const char *opt, const char *s, uint32_t lo, uint32_t h
 	return 0;
 }
 
-enum { OPT_ROTATE = 256, OPT_KEEP, OPT_FSYNC, OPT_STALL, OPT_STALL_MIN, OPT_EXIT, OPT_MODEL_DT };
+enum { OPT_ROTATE = 256, OPT_KEEP, OPT_FSYNC, OPT_STALL, OPT_STALL_MIN, OPT_EXIT, OPT_MODEL_DT, OPT_GOAL };
 
 static int cmd_run(int argc, char **argv)
 {
@@ -129,6 +131,7 @@ static int cmd_run(int argc, char **argv)
 		{ "graph", required_argument, NULL, 'g' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "model-dt", required_argument, NULL, OPT_MODEL_DT },
+		{ "goal-node", required_argument, NULL, OPT_GOAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -242,6 +245,15 @@ static int cmd_run(int argc, char **argv)
 			pinned |= AO_MODEL_DT;
 			break;
 		}
+		case OPT_GOAL: {
+			uint32_t g;
+
+			if (parse_u32_arg("--goal-node", optarg, 0, SPINAL_NODE_ID_MAX, &g))
+				return 2;
+			cli.goal_node = g;
+			pinned |= AO_GOAL;
+			break;
+		}
 		case OPT_EXIT:
 			cli.exit_with_core = 1;
 			pinned |= AO_EXIT;
@@ -282,7 +294,8 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	/* after dropping privileges: the files must be readable by the agent's user */
-	if (agent_load_files(&ag, ag.opt.graph, ag.opt.model, ag.opt.model_dt, err, sizeof(err))) {
+	if (agent_load_files(&ag, ag.opt.graph, ag.opt.model, ag.opt.model_dt,
+			     ag.opt.goal_node, err, sizeof(err))) {
 		agent_log(&ag, "refusing to start, nothing sent: %s", err);
 		return 2;
 	}
