@@ -157,8 +157,18 @@ int spinal_handoff_attach(const char *path, unsigned int role, struct spinal_han
 		m->kind = resp.kind[i];
 		m->writable = w;
 		m->ino = st.st_ino;
-		h->n++;
 		rc = spinal_region_check(m->base, m->len, m->kind, &why);
+		if (rc && (m->kind == SPINAL_REGION_CONS || m->kind == SPINAL_REGION_CFG)) {
+			/* the agent writes these: a broken one is its fault, not the core's */
+			snprintf(err, errlen, "note: agent-written region %s from %s ignored: %s",
+				 spinal_region_suffix(m->kind), path, why);
+			munmap(m->base, m->len);
+			memset(m, 0, sizeof(*m));
+			h->ignored |= 1u << resp.kind[i];
+			rc = 0;
+			continue;
+		}
+		h->n++;
 		if (rc)
 			snprintf(err, errlen, "region %s from %s is not valid: %s",
 				 spinal_region_suffix(m->kind) ?: "?", path, why);

@@ -26,6 +26,7 @@ struct spinal_handoff {
 	struct spinal_handoff_map map[SPINAL_HANDOFF_MAX_FDS];
 	unsigned int n;
 	pid_t core_pid;
+	uint32_t ignored; /* bit (1 << kind): agent-written region failed its check */
 };
 
 /*
@@ -43,7 +44,9 @@ int spinal_handoff_recv(const char *path, unsigned int role, struct spinal_hando
  * spinal_handoff_attach - spinal_handoff_recv(), then map every descriptor
  * (read-write only where the core said so) and check each region with
  * spinal_region_check(); the descriptors are closed.  Any non-RT thread.
- * Returns 0 or -errno with a one-line operator message in @err.
+ * An agent-written region (CONS, CFG) that fails the check is left out and
+ * flagged in ->ignored (with a note in @err); a core-written one fails the
+ * attach.  Returns 0 or -errno with a one-line operator message in @err.
  */
 int spinal_handoff_attach(const char *path, unsigned int role, struct spinal_handoff *h,
 			  char *err, size_t errlen);

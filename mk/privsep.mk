@@ -22,7 +22,9 @@ endif
 HOSTILE := $(O)/tests/hostile-agent
 PRIVSEP_PEER := $(O)/tests/privsep-peer
 BINS += $(HOSTILE) $(PRIVSEP_PEER)
-# CHECKS: added once the scripts land
+SAN_CHECKS += check-privsep check-hostile
+BENCHES += bench-seccomp
+CHECKS += check-privsep check-hostile check-privsep-fuzz check-units
 
 
 

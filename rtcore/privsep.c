@@ -28,6 +28,12 @@
 #include "rtcore/rtsetup.h"
 
 #define BCAST_MAX 256
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PRIVSEP_SAN_BUILD 1
+#else
+#define PRIVSEP_SAN_BUILD 0
+#endif
 #define BCAST_TIMEOUT_MS 1000
 
 enum { STEP_PRE = 1, STEP_FULL = 2 };
@@ -71,7 +77,9 @@ static int thread_step(int step)
 
 int privsep_thread_hook(void)
 {
-	int e = errno, rc = thread_step(STEP_FULL);
+	/* as root, keep E/P until the user switch: glibc applies setresuid() on
+	 * every thread and aborts if it fails on one; the switch clears them */
+	int e = errno, rc = thread_step(geteuid() == 0 ? STEP_PRE : STEP_FULL);
 
 	errno = e;
 	return rc;
@@ -243,6 +251,8 @@ static void thread_comm(pid_t tid, char *out, size_t len)
 	out[strcspn(out, "\n")] = '\0';
 }
 
+static int read_status(pid_t pid, pid_t tid, struct privsep_thread_state *t);
+
 /* Run thread_step(@step) on every thread; returns how many, or -errno. */
 static int broadcast(struct privsep *ps, int step, char *err, size_t errlen)
 {
@@ -289,7 +299,13 @@ static int broadcast(struct privsep *ps, int step, char *err, size_t errlen)
 			for (i = 0; i < nd && i < BCAST_MAX; i++)
 				done[i] = atomic_load(&bc_done[i]);
 			for (i = 0; i < nsent; i++) {
+				struct privsep_thread_state t;
+
 				if (seen(done, nd, sent[i]) || kill(sent[i], 0) < 0)
+					continue;
+				/* a thread that blocks signals but ran privsep_thread_hook() */
+				if (!read_status(getpid(), sent[i], &t) && t.no_new_privs == 1 && !t.amb &&
+				    (step == STEP_PRE || (!t.inh && !t.prm && !t.eff)))
 					continue;
 				thread_comm(sent[i], comm, sizeof(comm));
 				snprintf(err, errlen, "thread %d (%s) did not drop its capabilities within %d ms: it blocks signals; make it call privsep_thread_hook() at start or create it after privsep_drop()",
@@ -369,8 +385,9 @@ int privsep_drop(struct privsep *ps, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	ps->threads = (unsigned int)rc;
-	/* no ptrace or /proc/<pid>/mem by a peer with the same uid */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* no ptrace or /proc/<pid>/mem by a peer with the same uid; sanitizer
+	 * builds stay dumpable: LeakSanitizer ptraces the process at exit */
+	prctl(PR_SET_DUMPABLE, PRIVSEP_SAN_BUILD, 0, 0, 0);
 	return 0;
 }
 

@@ -75,9 +75,11 @@ void privsep_set_safe_stop(_Atomic uint32_t *safe_stop);
 int privsep_drop(struct privsep *ps, char *err, size_t errlen);
 
 /*
- * privsep_thread_hook - the per-thread part (bounding set when allowed,
- * ambient, capset to nothing, NoNewPrivs) on the calling thread.  Any
- * thread, async-signal-safe.  Returns 0 or -errno.
+ * privsep_thread_hook - the per-thread part on the calling thread, for a
+ * thread that blocks every signal: bounding set (when allowed), ambient,
+ * NoNewPrivs, and capset to nothing unless the process is still root (then
+ * the later user switch clears them; glibc needs CAP_SETUID on every thread
+ * for it).  Any thread, async-signal-safe.  Returns 0 or -errno.
  */
 int privsep_thread_hook(void);
 

@@ -19,9 +19,11 @@
 #include <spinal/shm.h>
 #include <spinal/stats.h>
 
+#include "lib/handoff_client.h"
 #include "lib/region_map.h"
 
 static volatile sig_atomic_t stop;
+static const char *sock_path; /* --socket: regions from spinal-core's handoff socket */
 
 static void on_signal(int sig)
 {
@@ -38,6 +40,8 @@ static void usage(FILE *f)
 "\n"
 "  -n, --name NAME     instance name (default: spinal)\n"
 "  -j, --json          print one JSON object instead of the human report\n"
+"  -s, --socket PATH   get read-only descriptors from a core started with\n"
+"                      --socket PATH (memfd regions) instead of /dev/shm\n"
 "  -w, --watch[=S]     refresh every S seconds (default 1) until interrupted\n"
 "  -h, --help          this help\n"
 "\n"
@@ -79,13 +83,36 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* --socket: read-only descriptors from the core (lib/handoff_client.h) */
+static int attach_socket(struct view *v, char *err, size_t errlen)
+{
+	struct spinal_handoff ho;
+
+	if (spinal_handoff_attach(sock_path, SPINAL_ROLE_INSPECTOR, &ho, err, errlen))
+		return -1;
+	v->h = spinal_handoff_take(&ho, SPINAL_REGION_STATS, &v->hlen);
+	v->telem = spinal_handoff_take(&ho, SPINAL_REGION_TELEM, &v->tlen);
+	v->consr = spinal_handoff_take(&ho, SPINAL_REGION_CONS, &v->clen);
+	spinal_handoff_detach(&ho);
+	if (!v->h) {
+		snprintf(err, errlen, "core at %s sent no stats region", sock_path);
+		return -1;
+	}
+	return 0;
+}
+
 static int attach(struct view *v, const char *name, char *err, size_t errlen)
 {
 	char ignored[256];
 	uint64_t len;
 
 	memset(v, 0, sizeof(*v));
-	v->h = spinal_region_map(name, SPINAL_REGION_STATS, 0, &v->hlen, err, errlen);
+	if (sock_path) {
+		if (attach_socket(v, err, errlen))
+			return -1;
+	} else {
+		v->h = spinal_region_map(name, SPINAL_REGION_STATS, 0, &v->hlen, err, errlen);
+	}
 	if (!v->h)
 		return -1;
 	v->s = spinal_region_section(v->h, SPINAL_SECT_STATS, &len, NULL);
@@ -94,10 +121,12 @@ static int attach(struct view *v, const char *name, char *err, size_t errlen)
 		return -1;
 	}
 	/* ring indices are optional: the inspector may lack access to them */
-	v->telem = spinal_region_map(name, SPINAL_REGION_TELEM, 0, &v->tlen, ignored,
-				     sizeof(ignored));
-	v->consr = spinal_region_map(name, SPINAL_REGION_CONS, 0, &v->clen, ignored,
-				     sizeof(ignored));
+	if (!sock_path) {
+		v->telem = spinal_region_map(name, SPINAL_REGION_TELEM, 0, &v->tlen, ignored,
+					     sizeof(ignored));
+		v->consr = spinal_region_map(name, SPINAL_REGION_CONS, 0, &v->clen, ignored,
+					     sizeof(ignored));
+	}
 	if (v->telem)
 		v->prod = spinal_region_section(v->telem, SPINAL_SECT_RING_PROD, NULL, NULL);
 	if (v->consr) {
@@ -268,6 +297,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "watch", optional_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -278,13 +308,16 @@ int main(int argc, char **argv)
 	char err[512];
 	struct view v;
 
-	while ((c = getopt_long(argc, argv, "n:jw::h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:js:w::h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			name = optarg;
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 's':
+			sock_path = optarg;
 			break;
 		case 'w':
 			watch = optarg ? strtod(optarg, NULL) : 1.0;

@@ -39,12 +39,21 @@ static void verdict(const char *what, const char *kind, int held, const char *ho
 static int as_user(const char *name)
 {
 	struct passwd *pw = getpwnam(name);
+	char *end;
+	unsigned long id = strtoul(name, &end, 10);
+	uid_t uid = (uid_t)id;
+	gid_t gid = (gid_t)id;
 
-	if (!pw) {
+	/* a bare number: a uid (and gid) that belongs to no one */
+	if (!pw && (*end || end == name)) {
 		fprintf(stderr, "privsep-peer: no user '%s'\n", name);
 		return -1;
 	}
-	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+	if (pw) {
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (setgroups(0, NULL) || setgid(gid) || setuid(uid)) {
 		perror("privsep-peer: cannot switch user");
 		return -1;
 	}
