@@ -33,6 +33,7 @@ check-agent-core-cfg: $(AGENT_IT_BINS)
 	tests/integration/agent_core_cfg.sh $(O)/bin
 CHECKS += check-agent-durability check-agent-api check-agent-prometheus check-agent-watchdog
 CHECKS += check-agent-core-cfg
+SAN_CHECKS += check-agent-core-cfg
 SAN_CHECKS += check-agent-api check-agent-watchdog
 # issue 6 benchmark (printed): BENCH_SECONDS=60 by default
 bench-agent: $(AGENT_IT_BINS)
