@@ -106,6 +106,24 @@ wait_running $C "$D/c.log" && sleep 0.3
 check_threads $C 0 "shm_open mode (no --socket), seccomp off"
 kill -TERM $C; wait $C
 
+# --- 1c: systemd's way: a non-root service user with ambient CAP_SYS_NICE and
+#     CAP_IPC_LOCK (capsh stands in for AmbientCapabilities=)
+CU=spinal-core; getent passwd $CU >/dev/null || CU=nobody
+if command -v capsh >/dev/null; then
+	mkdir -p "$D/f" && chown "$CU" "$D/f"  # the socket directory belongs to the core's user
+	capsh --caps="cap_sys_nice,cap_ipc_lock+eip cap_setpcap,cap_setuid,cap_setgid+ep" --keep=1 \
+		--user=$CU --addamb=cap_sys_nice,cap_ipc_lock -- \
+		-c "exec $CORE -n psF -d 30 --socket $D/f/core.sock --agent-user $AGENT_USER" >"$D/f.log" 2>&1 &
+	F=$!; pids+=($F)
+	wait_running $F "$D/f.log" && sleep 0.3
+	FP=$(pgrep -n -f "spinal-core -n psF")
+	grep -q "SCHED_FIFO" "$D/f.log" && ok "ambient-capability start as $CU: SCHED_FIFO granted" || { bad "ambient start: no SCHED_FIFO"; tail -3 "$D/f.log"; }
+	[ -n "$FP" ] && check_threads "$FP" 1 "ambient-capability start as $CU, after setup"
+	kill -TERM "$FP" 2>/dev/null; wait $F
+else
+	bad "capsh missing (libcap2-bin): ambient-capability start not tested"
+fi
+
 # --- 5: seccomp test hook
 ( exec $CORE -n psD -d 30 --socket "$D/d.sock" --agent-user $AGENT_USER --seccomp-test >"$D/d.log" 2>&1 ) 2>/dev/null
 rc=$?
