@@ -18,6 +18,7 @@
 #include "lib/wd.h"
 #include "rtcore/loop.h"
 #include "rtcore/model_rcu.h"
+#include "rtcore/params.h"
 #include "rtcore/rcu.h"
 #include "rtcore/rtsetup.h"
 #include "rtcore/testhook.h"
@@ -112,6 +113,17 @@ static inline void adopt_model(struct spinal_loop *l)
 		pipeline_set_model(&l->pipe, NULL, err, sizeof(err)); /* checked by the updater */
 }
 
+/* A parameter set published since the last tick: narrow the AAS limits. */
+static inline void adopt_params(struct spinal_loop *l)
+{
+	struct spinal_params *p = spinal_params_current();
+
+	if (p != l->params) {
+		spinal_params_apply(&l->pipe, p);
+		l->params = p;
+	}
+}
+
 static void verify_sched(struct spinal_loop *l)
 {
 	struct sched_param sp;
@@ -162,6 +174,7 @@ void *loop_thread(void *arg)
 		l->io->read_state(l->io, wake, &t.st);
 		l->pipe.safe_stop = atomic_load_explicit(&s->safe_stop, memory_order_relaxed);
 		adopt_model(l);
+		adopt_params(l);
 		t0 = mono_ns();
 		pipeline_sfs(&l->pipe, &t);
 		t1 = mono_ns();

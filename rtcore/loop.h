@@ -17,6 +17,7 @@
 #include "rtcore/pipeline.h"
 
 struct spinal_updater;
+struct spinal_params;
 
 struct spinal_wd;
 
@@ -28,6 +29,7 @@ struct spinal_loop {
 	struct io_backend *io;
 	struct spinal_updater *upd; /* map/model updater (RCU publisher), may be NULL */
 	struct pipeline pipe;      /* RT-private */
+	const struct spinal_params *params; /* parameter set applied to pipe (RT-private) */
 	atomic_int stop;           /* set by the main thread */
 	atomic_int rt_fifo;        /* RT thread verified SCHED_FIFO */
 	atomic_int rt_tid;

@@ -23,6 +23,7 @@
 #include "rtcore/io.h"
 #include "rtcore/loop.h"
 #include "rtcore/options.h"
+#include "rtcore/params.h"
 #include "rtcore/privsep.h"
 #include "rtcore/rtsetup.h"
 #include "rtcore/seccomp.h"
@@ -46,7 +47,7 @@ struct core {
 	struct spinal_ring cfg_ring; /* consumer side, owned by the updater thread */
 	struct spinal_updater *upd;
 	struct spinal_model_ctx model_ctx;
-	struct spinal_cfg_handler handlers[1];
+	struct spinal_cfg_handler handlers[2];
 	pthread_t rt_thread;
 	struct handoff *ho;   /* --socket: memfd regions and their server */
 	struct privsep ps;
@@ -208,8 +209,10 @@ static int start_updater(struct core *c)
 	c->model_ctx.stats = c->loop->stats;
 	c->handlers[0] = (struct spinal_cfg_handler){ SPINAL_CFG_MODEL_COMMIT, spinal_model_handler,
 						      &c->model_ctx };
+	c->handlers[1] = (struct spinal_cfg_handler){ SPINAL_CFG_PARAMS_SET, spinal_params_handler,
+						      c->loop->stats };
 	ucfg.handlers = c->handlers;
-	ucfg.nhandlers = 1;
+	ucfg.nhandlers = 2;
 	c->upd = spinal_updater_start(&ucfg);
 	if (!c->upd) {
 		rc = -errno;
@@ -488,6 +491,7 @@ out_loop:
 	/* the RT thread has stopped reading: the updater may unpublish and free */
 	spinal_updater_stop(c.upd);
 	spinal_model_release();
+	spinal_params_release();
 	if (c.loop)
 		spinal_wd_close(c.loop->wd); /* disarms: a clean stop is not a trip */
 	if (c.loop && c.loop->io)

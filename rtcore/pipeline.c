@@ -36,6 +36,7 @@ int pipeline_init(struct pipeline *p, const struct pipeline_cfg *cfg)
 	rc = sfs_init(&p->sfs, &p->cfg.sfs);
 	if (!rc)
 		rc = aas_init(&p->aas, &ac);
+	p->aas_core = p->aas.cfg;
 	p->last_gx = p->last_gy = NAN;
 	p->last_visit = SPINAL_NODE_NONE;
 	return rc;

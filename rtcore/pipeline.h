@@ -54,6 +54,7 @@ struct pipeline {
 	struct pipeline_cfg cfg;
 	struct sfs sfs;
 	struct aas aas;
+	struct aas_cfg aas_core;          /* AAS as configured by the core: params narrow from it */
 	struct sps_plan *plan;            /* the model, NULL: none */
 	uint64_t model_id;
 	uint64_t params_id;
