@@ -31,3 +31,10 @@ $(O)/obj/rtcore/loop-bad.o: rtcore/loop.c
 $(CORE_BAD): $(call obj,rtcore/main.c) $(O)/obj/rtcore/loop-bad.o $(call obj,tests/audit/bad_loop.c) $(LIBRT) $(LIBSPINAL)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS_BASE) -o $@
+
+# Agent parameters narrow the core's hard limits, end to end.
+CHECKS += check-params
+SAN_CHECKS += check-params
+.PHONY: check-params
+check-params: $(BINS)
+	tests/integration/params.sh $(O)/bin
