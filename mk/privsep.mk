@@ -76,3 +76,9 @@ fuzz-privsep-long: $(FUZZ_CFG) $(FUZZ_TCONS)
 	@mkdir -p $(O)/fuzz/corpus-cfg $(O)/fuzz/corpus-tcons
 	$(FUZZ_CFG) -max_total_time=$(PRIVSEP_FUZZ_SECONDS) -max_len=1048576 $(O)/fuzz/corpus-cfg
 	$(FUZZ_TCONS) -max_total_time=$(PRIVSEP_FUZZ_SECONDS) -max_len=65536 $(O)/fuzz/corpus-tcons
+
+# Seccomp against the whole workload (map, models, params, e-stop) through the socket.
+CHECKS += check-seccomp-full
+.PHONY: check-seccomp-full
+check-seccomp-full: $(BINS)
+	tests/privsep/seccomp_full.sh $(O)/bin

@@ -88,9 +88,12 @@ static const int allow_plain[] = {
 	SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity), SCMP_SYS(sched_setaffinity),
 	SCMP_SYS(sched_getparam), SCMP_SYS(sched_getscheduler), SCMP_SYS(membarrier),
 	SCMP_SYS(gettid), SCMP_SYS(getpid), SCMP_SYS(getcpu), SCMP_SYS(set_tid_address),
-	/* memory */
+	/* memory; updater: NUMA-local model buffers (libnuma), glibc qsort sizing (sysinfo) */
 	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(madvise),
-	SCMP_SYS(brk), SCMP_SYS(mremap),
+	SCMP_SYS(brk), SCMP_SYS(mremap), SCMP_SYS(mbind), SCMP_SYS(get_mempolicy),
+	SCMP_SYS(sysinfo),
+	/* shutdown: remove the handoff socket's name */
+	SCMP_SYS(unlink),
 	/* files we already hold, logs */
 	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(close), SCMP_SYS(fstat),
 	SCMP_SYS(newfstatat), SCMP_SYS(getrandom),

@@ -18,6 +18,7 @@
 #include "userspace/agent.h"
 #include "userspace/config.h"
 #include "userspace/graph_json.h"
+#include "userspace/handoff_attach.h"
 #include "userspace/http.h"
 #include "userspace/nir.h"
 
@@ -144,7 +145,8 @@ static int try_attach(struct agent *ag, int *said)
 	char err[512];
 	int rc;
 
-	rc = attach_open(&at, ag->opt.name, err, sizeof(err));
+	rc = ag->opt.socket[0] ? attach_open_handoff(&at, ag->opt.socket, ag->opt.name, err, sizeof(err))
+			       : attach_open(&at, ag->opt.name, err, sizeof(err));
 	if (rc == -ENOTSUP) {
 		agent_log(ag, "refusing to attach: %s", err);
 		return rc;
@@ -474,7 +476,8 @@ int agent_run(struct agent *ag)
 		report_gaps(ag, now, 0);
 		if (now - last_replace_check > 100000000ULL) {
 			last_replace_check = now;
-			if (attach_replaced(&ag->at) && state != SPINAL_STATE_STOPPED && !ag->wd.gone) {
+			if ((ag->opt.socket[0] ? attach_handoff_replaced(&ag->at) : attach_replaced(&ag->at)) &&
+			    state != SPINAL_STATE_STOPPED && !ag->wd.gone) {
 				agent_log(ag, "regions of '%s' were replaced: a new core started; re-attaching",
 					  ag->opt.name);
 				detach(ag, 0);

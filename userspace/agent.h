@@ -38,6 +38,7 @@ struct agent_opts {
 	char model[512];        /* --model: NIR model sent after every attach, or "" */
 	double model_dt;        /* --model-dt seconds; 0: the core's period */
 	long goal_node;         /* --goal-node: SET_GOAL after the graph; -1 none */
+	char socket[256];       /* --socket: attach through the core's handoff socket, or "" */
 };
 
 /* Core tunables from the config file's [core] section (sent via the config ABI). */

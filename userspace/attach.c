@@ -37,14 +37,14 @@ static ino_t stats_inode(const char *instance)
  * The config ring is optional: an agent that cannot write it still drains
  * telemetry.  Geometry is read once and checked like the telemetry ring's.
  */
-static void attach_cfg(struct attach *a)
+void attach_cfg(struct attach *a, struct spinal_region_hdr *cfg, size_t len)
 {
 	uint64_t psz = 0, csz = 0, ssz = 0;
 	uint32_t elem = 0, nslots;
 	int rc;
 
-	a->cfg_hdr = spinal_region_map(a->instance, SPINAL_REGION_CFG, 1, &a->cfg_len, a->cfg_err,
-				       sizeof(a->cfg_err));
+	a->cfg_hdr = cfg;
+	a->cfg_len = len;
 	if (!a->cfg_hdr)
 		return;
 	if (!same_creator(a->stats_hdr, a->cfg_hdr)) {
@@ -88,10 +88,57 @@ fail:
 	a->cfg_slots = a->staging = NULL;
 }
 
-int attach_open(struct attach *a, const char *instance, char *err, size_t errlen)
+int attach_finish(struct attach *a, const char *what, char *err, size_t errlen)
 {
 	uint64_t psz = 0, csz = 0, ssz = 0, asz = 0, stsz = 0;
 	uint32_t elem = 0;
+	int rc;
+
+	a->stats = spinal_region_section(a->stats_hdr, SPINAL_SECT_STATS, &stsz, NULL);
+	a->prod = spinal_region_section(a->telem_hdr, SPINAL_SECT_RING_PROD, &psz, NULL);
+	a->slots = spinal_region_section(a->telem_hdr, SPINAL_SECT_RING_SLOTS, &ssz, &elem);
+	a->cons = spinal_region_section(a->cons_hdr, SPINAL_SECT_RING_CONS, &csz, NULL);
+	a->ai = spinal_region_section(a->cons_hdr, SPINAL_SECT_AGENT, &asz, NULL);
+	if (!a->stats || stsz < sizeof(struct spinal_stats) || !a->prod ||
+	    psz < sizeof(*a->prod) || !a->slots || !a->cons || csz < sizeof(*a->cons) || !a->ai ||
+	    asz < sizeof(*a->ai)) {
+		snprintf(err, errlen, "regions of '%s' lack a section this agent needs (stats, ring, agent info): core and agent from different builds?",
+			 what);
+		rc = -EBADMSG;
+		return rc;
+	}
+	a->nslots = a->prod->nslots;
+	a->slot_size = a->prod->slot_size;
+	a->slots_bytes = ssz;
+	if (a->slot_size != sizeof(struct spinal_telem_rec) || elem != a->slot_size ||
+	    a->cons->nslots != a->nslots) {
+		snprintf(err, errlen, "telemetry ring of '%s' has %u-byte slots, this agent reads %zu-byte records: rebuild the agent or the core",
+			 what, a->slot_size, sizeof(struct spinal_telem_rec));
+		rc = -ENOTSUP;
+		return rc;
+	}
+	rc = spinal_ring_valid(a->nslots, a->slot_size, a->slots_bytes,
+			       atomic_load_explicit(&a->prod->pos, memory_order_acquire),
+			       atomic_load_explicit(&a->cons->pos, memory_order_relaxed));
+	if (rc) {
+		snprintf(err, errlen, "telemetry ring of '%s' is corrupt (%s)", what,
+			 rc == -EINVAL ? "bad geometry" : "impossible positions");
+		return rc;
+	}
+	a->id.pid = a->stats_hdr->creator_pid;
+	a->id.start_realtime_ns = a->stats_hdr->start_realtime_ns;
+	a->id.start_mono_ns = a->stats_hdr->start_mono_ns;
+	a->id.boot_id_hash = a->stats_hdr->boot_id_hash;
+	a->id.period_ns = a->stats_hdr->period_ns;
+	a->id.abi_major = a->stats_hdr->abi_major;
+	a->id.abi_minor = a->stats_hdr->abi_minor;
+	return 0;
+}
+
+int attach_open(struct attach *a, const char *instance, char *err, size_t errlen)
+{
+	struct spinal_region_hdr *cfg;
+	size_t cfg_len = 0;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
@@ -125,45 +172,12 @@ int attach_open(struct attach *a, const char *instance, char *err, size_t errlen
 		rc = -EAGAIN;
 		goto fail;
 	}
-	a->stats = spinal_region_section(a->stats_hdr, SPINAL_SECT_STATS, &stsz, NULL);
-	a->prod = spinal_region_section(a->telem_hdr, SPINAL_SECT_RING_PROD, &psz, NULL);
-	a->slots = spinal_region_section(a->telem_hdr, SPINAL_SECT_RING_SLOTS, &ssz, &elem);
-	a->cons = spinal_region_section(a->cons_hdr, SPINAL_SECT_RING_CONS, &csz, NULL);
-	a->ai = spinal_region_section(a->cons_hdr, SPINAL_SECT_AGENT, &asz, NULL);
-	if (!a->stats || stsz < sizeof(struct spinal_stats) || !a->prod ||
-	    psz < sizeof(*a->prod) || !a->slots || !a->cons || csz < sizeof(*a->cons) || !a->ai ||
-	    asz < sizeof(*a->ai)) {
-		snprintf(err, errlen, "regions of '%s' lack a section this agent needs (stats, ring, agent info): core and agent from different builds?",
-			 instance);
-		rc = -EBADMSG;
+	rc = attach_finish(a, instance, err, errlen);
+	if (rc)
 		goto fail;
-	}
-	a->nslots = a->prod->nslots;
-	a->slot_size = a->prod->slot_size;
-	a->slots_bytes = ssz;
-	if (a->slot_size != sizeof(struct spinal_telem_rec) || elem != a->slot_size ||
-	    a->cons->nslots != a->nslots) {
-		snprintf(err, errlen, "telemetry ring of '%s' has %u-byte slots, this agent reads %zu-byte records: rebuild the agent or the core",
-			 instance, a->slot_size, sizeof(struct spinal_telem_rec));
-		rc = -ENOTSUP;
-		goto fail;
-	}
-	rc = spinal_ring_valid(a->nslots, a->slot_size, a->slots_bytes,
-			       atomic_load_explicit(&a->prod->pos, memory_order_acquire),
-			       atomic_load_explicit(&a->cons->pos, memory_order_relaxed));
-	if (rc) {
-		snprintf(err, errlen, "telemetry ring of '%s' is corrupt (%s)", instance,
-			 rc == -EINVAL ? "bad geometry" : "impossible positions");
-		goto fail;
-	}
-	a->id.pid = a->stats_hdr->creator_pid;
-	a->id.start_realtime_ns = a->stats_hdr->start_realtime_ns;
-	a->id.start_mono_ns = a->stats_hdr->start_mono_ns;
-	a->id.boot_id_hash = a->stats_hdr->boot_id_hash;
-	a->id.period_ns = a->stats_hdr->period_ns;
-	a->id.abi_major = a->stats_hdr->abi_major;
-	a->id.abi_minor = a->stats_hdr->abi_minor;
-	attach_cfg(a);
+	cfg = spinal_region_map(instance, SPINAL_REGION_CFG, 1, &cfg_len, a->cfg_err,
+				sizeof(a->cfg_err));
+	attach_cfg(a, cfg, cfg_len);
 	a->mapped = 1;
 	return 0;
 fail:

@@ -58,6 +58,21 @@ struct attach {
  */
 int attach_open(struct attach *a, const char *instance, char *err, size_t errlen);
 
+/*
+ * attach_finish - find and validate the sections of the STATS, TELEM and
+ * CONS regions already mapped in @a (by name or from the handoff socket);
+ * @what names them in errors.  Returns 0 or -errno with a reason in @err.
+ */
+int attach_finish(struct attach *a, const char *what, char *err, size_t errlen);
+
+/*
+ * attach_cfg - adopt the mapped CFG region @cfg (NULL: none) as the config
+ * ring, after checking it belongs to the same core run and has the expected
+ * geometry; on failure it is unmapped and a->cfg_err says why (the agent still
+ * drains telemetry without it).
+ */
+void attach_cfg(struct attach *a, struct spinal_region_hdr *cfg, size_t len);
+
 /* Unmap everything.  Safe on a closed or zeroed struct. */
 void attach_close(struct attach *a);
 

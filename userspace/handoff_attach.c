@@ -14,10 +14,8 @@
 int attach_open_handoff(struct attach *a, const char *socket_path, const char *instance,
 			char *err, size_t errlen)
 {
-	uint64_t psz = 0, csz = 0, ssz = 0, asz = 0, stsz = 0;
 	struct spinal_handoff ho;
 	size_t cfg_len = 0;
-	uint32_t elem = 0;
 	void *cfg;
 	int rc;
 
@@ -29,10 +27,9 @@ int attach_open_handoff(struct attach *a, const char *socket_path, const char *i
 	a->stats_hdr = spinal_handoff_take(&ho, SPINAL_REGION_STATS, &a->stats_len);
 	a->telem_hdr = spinal_handoff_take(&ho, SPINAL_REGION_TELEM, &a->telem_len);
 	a->cons_hdr = spinal_handoff_take(&ho, SPINAL_REGION_CONS, &a->cons_len);
-	/* the config ring is the agent's config writer's business (not in struct attach) */
 	cfg = spinal_handoff_take(&ho, SPINAL_REGION_CFG, &cfg_len);
-	if (cfg)
-		munmap(cfg, cfg_len);
+	a->cfg_hdr = cfg; /* unmapped by attach_close() on failure */
+	a->cfg_len = cfg_len;
 	spinal_handoff_detach(&ho);
 	if (!a->stats_hdr || !a->telem_hdr || !a->cons_hdr) {
 		snprintf(err, errlen, "core at %s did not pass stats, telemetry and consumer regions (a region header was damaged?)",
@@ -40,41 +37,10 @@ int attach_open_handoff(struct attach *a, const char *socket_path, const char *i
 		rc = -EBADMSG;
 		goto fail;
 	}
-	a->stats = spinal_region_section(a->stats_hdr, SPINAL_SECT_STATS, &stsz, NULL);
-	a->prod = spinal_region_section(a->telem_hdr, SPINAL_SECT_RING_PROD, &psz, NULL);
-	a->slots = spinal_region_section(a->telem_hdr, SPINAL_SECT_RING_SLOTS, &ssz, &elem);
-	a->cons = spinal_region_section(a->cons_hdr, SPINAL_SECT_RING_CONS, &csz, NULL);
-	a->ai = spinal_region_section(a->cons_hdr, SPINAL_SECT_AGENT, &asz, NULL);
-	if (!a->stats || stsz < sizeof(struct spinal_stats) || !a->prod ||
-	    psz < sizeof(*a->prod) || !a->slots || !a->cons || csz < sizeof(*a->cons) || !a->ai ||
-	    asz < sizeof(*a->ai)) {
-		snprintf(err, errlen, "regions from %s lack a section this agent needs", socket_path);
-		rc = -EBADMSG;
+	rc = attach_finish(a, socket_path, err, errlen);
+	if (rc)
 		goto fail;
-	}
-	a->nslots = a->prod->nslots;
-	a->slot_size = a->prod->slot_size;
-	a->slots_bytes = ssz;
-	if (a->slot_size != sizeof(struct spinal_telem_rec) || elem != a->slot_size) {
-		snprintf(err, errlen, "telemetry ring from %s has %u-byte slots, this agent reads %zu-byte records",
-			 socket_path, a->slot_size, sizeof(struct spinal_telem_rec));
-		rc = -ENOTSUP;
-		goto fail;
-	}
-	rc = spinal_ring_valid(a->nslots, a->slot_size, a->slots_bytes,
-			       atomic_load_explicit(&a->prod->pos, memory_order_acquire),
-			       atomic_load_explicit(&a->cons->pos, memory_order_relaxed));
-	if (rc) {
-		snprintf(err, errlen, "telemetry ring from %s is corrupt", socket_path);
-		goto fail;
-	}
-	a->id.pid = a->stats_hdr->creator_pid;
-	a->id.start_realtime_ns = a->stats_hdr->start_realtime_ns;
-	a->id.start_mono_ns = a->stats_hdr->start_mono_ns;
-	a->id.boot_id_hash = a->stats_hdr->boot_id_hash;
-	a->id.period_ns = a->stats_hdr->period_ns;
-	a->id.abi_major = a->stats_hdr->abi_major;
-	a->id.abi_minor = a->stats_hdr->abi_minor;
+	attach_cfg(a, cfg, cfg_len);
 	a->mapped = 1;
 	return 0;
 fail:

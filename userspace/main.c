@@ -57,6 +57,9 @@ static void usage(FILE *f)
 "  -c, --config FILE       INI config ([agent] as these options: graph, model,\n"
 "                          model_dt, ...; [core] tunables, sent as a parameter set);\n"
 "                          SIGHUP reloads it; options given here win over the file\n"
+"      --socket PATH       attach through spinal-core's handoff socket (core run\n"
+"                          with --socket PATH): sealed memfd regions, read-only\n"
+"                          where the agent only reads; default: /dev/shm names\n"
 "      --exit-with-core    exit (status 0) once the core has stopped and all its\n"
 "                          telemetry is in the log\n"
 "  -h, --help              this text\n"
@@ -110,7 +113,8 @@ static int parse_u32_arg(const char *opt, const char *s, uint32_t lo, uint32_t h
 	return 0;
 }
 
-enum { OPT_ROTATE = 256, OPT_KEEP, OPT_FSYNC, OPT_STALL, OPT_STALL_MIN, OPT_EXIT, OPT_MODEL_DT, OPT_GOAL };
+enum { OPT_ROTATE = 256, OPT_KEEP, OPT_FSYNC, OPT_STALL, OPT_STALL_MIN, OPT_EXIT, OPT_MODEL_DT, OPT_GOAL,
+       OPT_SOCKET };
 
 static int cmd_run(int argc, char **argv)
 {
@@ -128,6 +132,7 @@ static int cmd_run(int argc, char **argv)
 		{ "stall-min-ms", required_argument, NULL, OPT_STALL_MIN },
 		{ "config", required_argument, NULL, 'c' },
 		{ "exit-with-core", no_argument, NULL, OPT_EXIT },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "graph", required_argument, NULL, 'g' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "model-dt", required_argument, NULL, OPT_MODEL_DT },
@@ -254,6 +259,13 @@ static int cmd_run(int argc, char **argv)
 			pinned |= AO_GOAL;
 			break;
 		}
+		case OPT_SOCKET:
+			if (strlen(optarg) >= sizeof(cli.socket)) {
+				fprintf(stderr, "spinal-agent: --socket path too long\n");
+				return 2;
+			}
+			snprintf(cli.socket, sizeof(cli.socket), "%s", optarg);
+			break;
 		case OPT_EXIT:
 			cli.exit_with_core = 1;
 			pinned |= AO_EXIT;
