@@ -12,7 +12,7 @@ INST=sc$$
 PORT=$((20000 + ($$ + 11) % 20000))
 SOCK=$T/core.sock
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; rm -f /dev/shm/spinal.$INST.*; }
+cleanup() { set +e; for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; rm -f /dev/shm/spinal.$INST.*; }
 trap cleanup EXIT
 fail() { echo "seccomp_full: FAIL: $*" >&2; echo "--- core:" >&2; cat "$T/core.err" >&2; echo "--- agent:" >&2; tail -5 "$T/agent.err" >&2; exit 1; }
 jq_() { /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
@@ -20,7 +20,7 @@ ins() { "$B/spinal-inspect" --socket "$SOCK" --json; }
 
 "$B/spinal-core" -n "$INST" --socket "$SOCK" --start 2,8,0 -d 40 2>"$T/core.err" &
 core=$!; pids+=($core)
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q "privileges:" "$T/core.err" && [ -S "$SOCK" ] && break; sleep 0.05; done
 grep -q "seccomp trap" "$T/core.err" || fail "core did not report seccomp on"
 "$B/spinal-agent" -n "$INST" --socket "$SOCK" --log-dir "$T/log" --listen 127.0.0.1:$PORT \
 	--graph data/maps/floor.json --model data/models/default.nir --goal-node 189 2>"$T/agent.err" &
