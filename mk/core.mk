@@ -38,3 +38,9 @@ SAN_CHECKS += check-params
 .PHONY: check-params
 check-params: $(BINS)
 	tests/integration/params.sh $(O)/bin
+
+# spinal-inspect --histfile/--histjson parse back to the core's counts.
+CHECKS += check-inspect-hist
+.PHONY: check-inspect-hist
+check-inspect-hist: $(BINS)
+	tests/integration/inspect_hist.sh $(O)/bin

@@ -15,11 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <spinal/config.h>
 #include <spinal/ring.h>
 #include <spinal/shm.h>
 #include <spinal/stats.h>
 
 #include "lib/handoff_client.h"
+#include "lib/histexport.h"
 #include "lib/region_map.h"
 
 static volatile sig_atomic_t stop;
@@ -43,6 +45,11 @@ static void usage(FILE *f)
 "  -s, --socket PATH   get read-only descriptors from a core started with\n"
 "                      --socket PATH (memfd regions) instead of /dev/shm\n"
 "  -w, --watch[=S]     refresh every S seconds (default 1) until interrupted\n"
+"      --histfile FILE write the per-stage latency histograms in cyclictest's\n"
+"                      --histfile text format (one column per stage, 1 us rows,\n"
+"                      exact spinal buckets in '#' comments); '-' = stdout\n"
+"      --histjson FILE the same as JSON in cyclictest's --json layout\n"
+"      --hist-rows N   rows (microseconds) for --histfile/--histjson (default 1000)\n"
 "  -h, --help          this help\n"
 "\n"
 "Percentiles are upper edges of the histogram bucket holding the sample\n"
@@ -212,11 +219,12 @@ static void print_json(const struct view *v)
 	}
 	printf("},\"graph\":{\"generation\":%" PRIu64 ",\"nodes\":%" PRIu64 ",\"edges\":%" PRIu64
 	       "},", ld(&s->graph_generation), ld(&s->graph_nodes), ld(&s->graph_edges));
-	printf("\"config\":{\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"rejected_by\":[",
+	printf("\"config\":{\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"rejected_by\":{",
 	       ld(&s->cfg_accepted), ld(&s->cfg_rejected));
-	for (i = 0; i < SPINAL_CFG_REJECT_SLOTS; i++)
-		printf("%s%" PRIu64, i ? "," : "", ld(&s->cfg_rejected_by[i]));
-	printf("]},\"model\":{\"id\":\"%016" PRIx64 "\",\"layers\":%" PRIu64 ",\"neurons\":%" PRIu64
+	for (i = 0; i < SPINAL_CFG_REJ_COUNT; i++)
+		printf("%s\"%s\":%" PRIu64, i ? "," : "", spinal_cfg_reject_name(i),
+		       ld(&s->cfg_rejected_by[i]));
+	printf("}},\"model\":{\"id\":\"%016" PRIx64 "\",\"layers\":%" PRIu64 ",\"neurons\":%" PRIu64
 	       ",\"loaded_generation\":%" PRIu64 "},",
 	       ld(&s->model_id), ld(&s->model_layers), ld(&s->model_neurons),
 	       ld(&s->model_loaded_generation));
@@ -292,6 +300,34 @@ static void print_human(const struct view *v)
 	printf("\n");
 }
 
+/* --histfile / --histjson: every stage, one column each. */
+static int export_hist(const struct view *v, const char *path, int json, unsigned int rows)
+{
+	static struct spinal_hist_snap snaps[SPINAL_STAGE_COUNT];
+	const char *names[SPINAL_STAGE_COUNT];
+	unsigned int i;
+	FILE *f;
+	int rc;
+
+	for (i = 0; i < SPINAL_STAGE_COUNT; i++) {
+		spinal_hist_snapshot(&v->s->stage[i], &snaps[i]);
+		names[i] = spinal_stage_name(i);
+	}
+	f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f) {
+		fprintf(stderr, "spinal-inspect: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	rc = json ? spinal_histjson_write(f, snaps, names, SPINAL_STAGE_COUNT, rows, 0)
+		  : spinal_histfile_write(f, snaps, names, SPINAL_STAGE_COUNT, rows,
+					  SPINAL_HISTEXPORT_NATIVE);
+	if (f != stdout && fclose(f) != 0 && !rc)
+		rc = -EIO;
+	if (rc)
+		fprintf(stderr, "spinal-inspect: writing %s failed: %s\n", path, strerror(-rc));
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -299,10 +335,14 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "watch", optional_argument, NULL, 'w' },
+		{ "histfile", required_argument, NULL, 'H' },
+		{ "histjson", required_argument, NULL, 'J' },
+		{ "hist-rows", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *name = SPINAL_DEFAULT_INSTANCE;
+	const char *name = SPINAL_DEFAULT_INSTANCE, *histfile = NULL, *histjson = NULL;
+	unsigned long rows = SPINAL_HISTEXPORT_DEFAULT_ROWS;
 	double watch = 0;
 	int json = 0, c;
 	char err[512];
@@ -326,6 +366,23 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'H':
+			histfile = optarg;
+			break;
+		case 'J':
+			histjson = optarg;
+			break;
+		case 'R': {
+			char *end;
+
+			rows = strtoul(optarg, &end, 10);
+			if (*end || rows < 1 || rows > SPINAL_HISTEXPORT_MAX_ROWS) {
+				fprintf(stderr, "spinal-inspect: --hist-rows must be 1..%u\n",
+					SPINAL_HISTEXPORT_MAX_ROWS);
+				return 2;
+			}
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -341,6 +398,16 @@ int main(int argc, char **argv)
 	if (attach(&v, name, err, sizeof(err))) {
 		fprintf(stderr, "spinal-inspect: %s\n", err);
 		return 1;
+	}
+	if (histfile || histjson) {
+		int rc = 0;
+
+		if (histfile)
+			rc = export_hist(&v, histfile, 0, (unsigned int)rows);
+		if (!rc && histjson)
+			rc = export_hist(&v, histjson, 1, (unsigned int)rows);
+		detach(&v);
+		return rc ? 1 : 0;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

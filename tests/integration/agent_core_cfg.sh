@@ -168,7 +168,7 @@ wait_for 5 curl -sf "$URL/status" || fail "agent 2 not up"
 wait_for 5 bash -c "curl -sf $URL/status | grep -q '\"link\":true'" || fail "agent 2 has no config link"
 post /estop '' 200
 post /estop/clear '' 200
-qtrue 'j["config"]["rejected_by"][2] == 0' || fail "a restarted agent reused sequence numbers"
+qtrue 'j["config"]["rejected_by"]["seq"] == 0' || fail "a restarted agent reused sequence numbers"
 note "agent restart: seq continued ($(q 'j["config"]["accepted"]') accepted, 0 seq rejections)"
 
 # --- restarted core: graph and model come back after the re-attach
