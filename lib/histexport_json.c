@@ -10,22 +10,7 @@
 
 #include "lib/histexport.h"
 #include "lib/histexport_priv.h"
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
+#include "lib/jsonout.h"
 
 static void write_thread(FILE *f, const struct spinal_hist_snap *s, const char *name,
 			 unsigned int rows_us)
@@ -55,7 +40,7 @@ static void write_thread(FILE *f, const struct spinal_hist_snap *s, const char *
 		s->count ? (double)s->sum_ns / (double)s->count / 1000.0 : 0.0,
 		(unsigned long long)ov);
 	fprintf(f, "      \"spinal\": {\n        \"name\": ");
-	json_str(f, name);
+	spinal_json_str(f, name);
 	fprintf(f, ",\n        \"unit\": \"ns\",\n        \"count\": %llu,\n"
 		   "        \"sum_ns\": %llu,\n        \"max_ns\": %llu,\n",
 		(unsigned long long)s->count, (unsigned long long)s->sum_ns,

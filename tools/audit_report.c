@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tools/audit_report.h"
+#include "lib/jsonout.h"
 
 struct audit_check *audit_add(struct audit_report *r, const char *id, int verdict,
 			      const char *fmt, ...)
@@ -58,46 +59,30 @@ const char *audit_verdict_name(int v)
 	return v >= 0 && v <= AV_FAIL ? names[v] : "?";
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void print_json(const struct audit_report *r, FILE *f, const int *count, int worst)
 {
 	int i, k;
 
 	fprintf(f, "{\n  \"tool\": \"spinal-audit\",\n  \"mode\": ");
-	json_str(f, r->mode);
+	spinal_json_str(f, r->mode);
 	fprintf(f, ",\n  \"subject\": ");
-	json_str(f, r->subject);
+	spinal_json_str(f, r->subject);
 	fprintf(f, ",\n  \"checks\": [");
 	for (i = 0; i < r->n; i++) {
 		const struct audit_check *c = &r->c[i];
 
 		fprintf(f, "%s\n    {\"id\": ", i ? "," : "");
-		json_str(f, c->id);
+		spinal_json_str(f, c->id);
 		fprintf(f, ", \"verdict\": \"%s\", \"detail\": ", audit_verdict_name(c->verdict));
-		json_str(f, c->detail);
+		spinal_json_str(f, c->detail);
 		fprintf(f, ", \"advice\": ");
-		json_str(f, c->advice);
+		spinal_json_str(f, c->advice);
 		fprintf(f, ", \"metrics\": {");
 		for (k = 0; k < c->nmetrics; k++) {
 			double v = c->m[k].val;
 
 			fprintf(f, "%s", k ? ", " : "");
-			json_str(f, c->m[k].key);
+			spinal_json_str(f, c->m[k].key);
 			if (isfinite(v))
 				fprintf(f, ": %.17g", v);
 			else
