@@ -128,8 +128,10 @@ demo: deps
 	$(MAKE) all
 	tools/demo
 
+# The side-by-side suite (tools/bench/run, one JSON file: build/bench.json);
+# each component's benchmark alone: make bench-sps, bench-graph, ...
 bench: all
-	@set -e; for b in $(BENCHES); do $(MAKE) --no-print-directory $$b; done
+	@$(MAKE) --no-print-directory bench-all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -30,7 +30,7 @@ check-audit-preflight: $(O)/bin/spinal-audit
 check-audit-core: $(O)/bin/spinal-audit
 	@tests/audit/audit_core.sh $(O)
 
-check-bench-smoke: $(O)/bin/spinal-bench-ring $(O)/bin/spinal-audit
+check-bench-smoke: $(BINS)
 	@/usr/bin/python3 tools/bench/run --smoke --build $(O) --out $(O)/bench-smoke.json
 
 check-audit: check-audit-preflight check-audit-core check-bench-smoke
@@ -38,7 +38,7 @@ check-audit: check-audit-preflight check-audit-core check-bench-smoke
 CHECKS += check-audit
 SAN_CHECKS += check-audit-preflight
 
-bench-all: $(O)/bin/spinal-bench-ring $(O)/bin/spinal-audit
+bench-all: $(BINS)
 	@/usr/bin/python3 tools/bench/run --build $(O) --out $(O)/bench.json
 
 # Test fixture: a minimal core with a good or deliberately bad RT loop.
