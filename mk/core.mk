@@ -44,3 +44,9 @@ CHECKS += check-inspect-hist
 .PHONY: check-inspect-hist
 check-inspect-hist: $(BINS)
 	tests/integration/inspect_hist.sh $(O)/bin
+
+# A live core + agent run replays bit for bit through spinal-replay.
+CHECKS += check-replay-live
+.PHONY: check-replay-live
+check-replay-live: $(BINS)
+	tests/integration/replay_live.sh $(O)/bin

@@ -147,19 +147,8 @@ static int setup_loop(struct core *c)
 	c->loop = l;
 	l->period_ns = (uint64_t)c->o.period_us * 1000u;
 	l->max_consec_miss = c->o.max_consec_miss;
-	pc.period_ns = l->period_ns;
-	pc.goal_x = (float)c->o.goal_x;
-	pc.goal_y = (float)c->o.goal_y;
-	pc.goal_tol = (float)c->o.goal_tol;
-	pc.lim = c->o.lim;
-	pc.stale_ns = (uint64_t)c->o.stale_ms * 1000000u;
-	pc.require_model = !c->o.fallback_only;
+	core_pipeline_cfg(&c->o, &pc);
 	pc.graph_rcu = 1;
-	follower_defaults(&pc.fol);
-	if (pc.fol.v_max > c->o.lim.v_max)
-		pc.fol.v_max = c->o.lim.v_max;
-	if (pc.fol.omega_max > c->o.lim.omega_max)
-		pc.fol.omega_max = c->o.lim.omega_max;
 	l->stats = spinal_region_section(c->stats.hdr, SPINAL_SECT_STATS, NULL, NULL);
 	pc.stats = l->stats;
 	rc = pipeline_init(&l->pipe, &pc);

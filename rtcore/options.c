@@ -11,6 +11,7 @@
 #include <spinal/shm.h>
 
 #include "rtcore/options.h"
+#include "rtcore/pipeline.h"
 #include "rtcore/seccomp.h"
 
 void core_opts_defaults(struct core_opts *o)
@@ -24,6 +25,23 @@ void core_opts_defaults(struct core_opts *o)
 		.lim = { .v_max = 1.0f, .omega_max = 2.0f, .accel_max = 2.0f, .alpha_max = 8.0f },
 		.stale_ms = 50,
 	};
+}
+
+void core_pipeline_cfg(const struct core_opts *o, struct pipeline_cfg *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->period_ns = (uint64_t)o->period_us * 1000u;
+	pc->goal_x = (float)o->goal_x;
+	pc->goal_y = (float)o->goal_y;
+	pc->goal_tol = (float)o->goal_tol;
+	pc->lim = o->lim;
+	pc->stale_ns = (uint64_t)o->stale_ms * 1000000u;
+	pc->require_model = !o->fallback_only;
+	follower_defaults(&pc->fol);
+	if (pc->fol.v_max > o->lim.v_max)
+		pc->fol.v_max = o->lim.v_max;
+	if (pc->fol.omega_max > o->lim.omega_max)
+		pc->fol.omega_max = o->lim.omega_max;
 }
 
 static void usage(FILE *f)

@@ -39,6 +39,14 @@ struct core_opts {
 void core_opts_defaults(struct core_opts *o);
 
 /*
+ * core_pipeline_cfg - the pipeline configuration these options give (period,
+ * goal, limits, stale age, model requirement, follower).  spinal-core and
+ * spinal-replay --core-defaults share it, so a replay runs what the core ran.
+ */
+struct pipeline_cfg;
+void core_pipeline_cfg(const struct core_opts *o, struct pipeline_cfg *pc);
+
+/*
  * core_opts_parse - parse argv into @o (defaults first).  Main thread.
  * Prints --help and exits 0 for -h; returns 0, or -1 after printing a
  * one-line error and "Try 'spinal-core --help'." on stderr.

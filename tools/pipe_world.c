@@ -9,6 +9,7 @@
 #include "rtcore/graph.h"
 #include "rtcore/sps.h"
 #include "tools/pipe_world.h"
+#include "userspace/graph_json.h"
 #include "userspace/nir.h"
 
 /* The default floor: corridors y = 0, 6, 12 (x 0..18) and x = 0, 9, 18. */
@@ -95,6 +96,21 @@ struct spinal_gmodel *pw_map_load(const char *spec, char *err, size_t errlen)
 		rc = map_builtin(m);
 		if (rc)
 			snprintf(err, errlen, "builtin map: internal error");
+	} else if (strlen(spec) > 5 && !strcmp(spec + strlen(spec) - 5, ".json")) {
+		/* the agent's map format, through the agent's own loader and the core's builder */
+		void *blob = NULL;
+		size_t len = 0;
+
+		spinal_gm_destroy(m);
+		m = NULL;
+		rc = spinal_graph_json_load(spec, &blob, &len, err, errlen);
+		if (!rc) {
+			rc = spinal_gm_from_blob(blob, len, 65536, &m);
+			if (rc)
+				snprintf(err, errlen, "%s: rejected by the core's graph validator (%s)",
+					 spec, spinal_cfg_reject_name((unsigned int)(-1 - rc)));
+		}
+		free(blob);
 	} else {
 		rc = map_file(m, spec, err, errlen);
 	}

@@ -16,19 +16,26 @@
 #include <spinal/telemlog.h>
 
 #include "rtcore/graph.h"
+#include "rtcore/options.h"
 #include "rtcore/pipeline.h"
 #include "rtcore/sps.h"
 #include "tools/pipe_world.h"
 
 static const char usage[] =
 "Usage: spinal-replay LOG [--model FILE|none] [--map SPEC] [--cache 0|1]\n"
+"                         [--core-defaults | --fallback-only]\n"
 "Replay a spinal telemetry log (spinal-agent's .tlog, or spinal-closedloop\n"
 "--record) through the control pipeline offline and compare every command,\n"
 "policy output and AAS decision with the log, bit for bit.\n"
 "\n"
 "  --model FILE   the NIR model the run used (default data/models/default.nir);\n"
 "                 'none' for a run without a model.  Its id must match.\n"
-"  --map SPEC     the map the run used ('builtin' default, or a map file)\n"
+"  --map SPEC     the map the run used ('builtin' default, a map file, or the\n"
+"                 agent's JSON map, e.g. data/maps/floor.json)\n"
+"  --core-defaults  the log comes from spinal-core run with its default options\n"
+"                 (limits, goal tolerance, stale age, no model = no motion); the\n"
+"                 model is switched where the log shows the core adopted it\n"
+"  --fallback-only  the same, for a core run with --fallback-only\n"
 "  --cache 0|1    SFS feature cache setting of the run (default 0)\n"
 "  -q             print only the verdict\n"
 "\n"
@@ -50,7 +57,8 @@ int main(int argc, char **argv)
 	struct sps_plan *plan = NULL;
 	struct pipeline p;
 	struct pipeline_cfg pc;
-	int cache = 0, quiet = 0, c, rc = 0;
+	int cache = 0, quiet = 0, core_run = 0, fallback_only = 0, c, rc = 0;
+	uint64_t file_model_id;
 	int32_t goal = -2;
 	uint64_t n = 0, expect_seq = 0;
 	char err[256];
@@ -60,6 +68,8 @@ int main(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "map", required_argument, NULL, 'M' },
 		{ "cache", required_argument, NULL, 'c' },
+		{ "core-defaults", no_argument, NULL, 'C' },
+		{ "fallback-only", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -68,6 +78,8 @@ int main(int argc, char **argv)
 		case 'm': model = optarg; break;
 		case 'M': map = optarg; break;
 		case 'c': cache = atoi(optarg); break;
+		case 'C': core_run = 1; break;
+		case 'F': core_run = 1; fallback_only = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs("Try 'spinal-replay --help'.\n", stderr); return 2;
@@ -96,13 +108,24 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	pw_pipeline_cfg(&pc, h.period_ns);
+	if (core_run) {
+		/* the configuration spinal-core runs with its default options */
+		struct core_opts o;
+
+		core_opts_defaults(&o);
+		o.period_us = (long)(h.period_ns / 1000u);
+		o.fallback_only = fallback_only;
+		core_pipeline_cfg(&o, &pc);
+	} else {
+		pw_pipeline_cfg(&pc, h.period_ns);
+	}
 	pipeline_init(&p, &pc);
 	p.sfs.cfg.cache = cache;
 	if (pipeline_set_model(&p, plan, err, sizeof(err))) {
 		fprintf(stderr, "spinal-replay: %s\n", err);
 		return 1;
 	}
+	file_model_id = p.model_id;
 	while (fread(&r, sizeof(r), 1, f) == 1) {
 		struct tick t;
 		const char *what = NULL;
@@ -114,6 +137,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		expect_seq++;
+		if (r.model_id != p.model_id && core_run && plan &&
+		    (r.model_id == 0 || r.model_id == file_model_id)) {
+			/* the core adopted (or had not yet got) a model at this tick: reset, as it does */
+			pipeline_set_model(&p, r.model_id ? plan : NULL, err, sizeof(err));
+		}
 		if (r.model_id != p.model_id) {
 			fprintf(stderr, "spinal-replay: tick %llu used model id %016llx, --model %s has %016llx; pass the model the run used\n",
 				(unsigned long long)r.seq, (unsigned long long)r.model_id, model,
