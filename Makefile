@@ -2,7 +2,8 @@
 #
 #   make            build everything into build/ (binaries in build/bin/)
 #   make test       install missing packages, build, run the whole suite
-#                   (unit, validators, integration, then an ASan+UBSan pass)
+#                   (unit, validators, integration, then an ASan+UBSan pass and
+#                   the ThreadSanitizer checks)
 #   make demo       install missing packages, build, run core + agent in the sim
 #   make SAN=asan   sanitizer build into build/asan/ (also SAN=tsan)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -62,6 +63,7 @@ BINS       := $(O)/bin/spinal-core $(O)/bin/spinal-agent $(O)/bin/spinal-inspect
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 CHECKS     := check-unit
 SAN_CHECKS := check-unit
+TSAN_CHECKS :=
 BENCHES    :=
 INSTALL_BINS := spinal-core spinal-agent spinal-inspect
 
@@ -122,6 +124,7 @@ test: deps
 	$(MAKE) check
 	$(MAKE) SAN=asan all
 	@set -e; for c in $(SAN_CHECKS); do $(MAKE) --no-print-directory SAN=asan $$c; done
+	@set -e; for c in $(TSAN_CHECKS); do $(MAKE) --no-print-directory SAN=tsan $$c; done
 	@echo "make test: PASS"
 
 demo: deps

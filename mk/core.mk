@@ -50,3 +50,10 @@ CHECKS += check-replay-live
 .PHONY: check-replay-live
 check-replay-live: $(BINS)
 	tests/integration/replay_live.sh $(O)/bin
+
+# Threaded unit tests under ThreadSanitizer (make test runs TSAN_CHECKS with SAN=tsan).
+TSAN_CHECKS += check-threads-tsan
+.PHONY: check-threads-tsan
+check-threads-tsan: $(O)/tests/test_io_shm $(O)/tests/test_agent_cfglink
+	TSAN_OPTIONS=halt_on_error=1 $(O)/tests/test_io_shm
+	TSAN_OPTIONS=halt_on_error=1 $(O)/tests/test_agent_cfglink

@@ -41,3 +41,5 @@ check-graph-tsan: $(GRAPH_TORTURE) $(O)/tests/test_updater
 
 bench-graph: $(GRAPH_BENCH)
 	$(GRAPH_BENCH) $(GRAPH_BENCH_ARGS)
+
+TSAN_CHECKS += check-graph-tsan
