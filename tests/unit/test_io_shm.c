@@ -97,7 +97,8 @@ struct hammer {
 
 struct reader_res {
 	struct hammer *h;
-	uint64_t ok, torn, inconsistent, backwards;
+	atomic_ullong ok; /* read by the test thread while the reader runs */
+	uint64_t torn, inconsistent, backwards;
 };
 
 static void *hammer_writer(void *arg)
@@ -111,6 +112,8 @@ static void *hammer_writer(void *arg)
 			w[i] = k * 8 + i;
 		spinal_seqbox_write(&h->box, w, sizeof(w));
 		atomic_store_explicit(&h->written, k, memory_order_relaxed);
+		if (k % 64 == 0)
+			sched_yield(); /* let readers in now and then, as a real driver does */
 	}
 	return NULL;
 }
@@ -130,7 +133,8 @@ static void *hammer_reader(void *arg)
 			r->torn++;
 			continue;
 		}
-		r->ok++;
+		atomic_store_explicit(&r->ok, atomic_load_explicit(&r->ok, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 		for (i = 1; i < 8; i++)
 			if (w[i] != w[0] + i)
 				break;
@@ -148,23 +152,31 @@ static void test_box_hammer(void **unused)
 	static struct hammer h; /* static: shared with the threads, zeroed */
 	struct reader_res res[2] = { { .h = &h }, { .h = &h } };
 	pthread_t wt, rt[2];
-	struct timespec run = { 0, 300 * 1000 * 1000 };
-	int i;
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	int i, waited;
 
 	(void)unused;
 	assert_int_equal(pthread_create(&wt, NULL, hammer_writer, &h), 0);
 	for (i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&rt[i], NULL, hammer_reader, &res[i]), 0);
-	nanosleep(&run, NULL);
+	/* hammer for at least 300 ms, then until every reader has enough
+	 * consistent reads (count-based: sanitizer builds are ~10x slower);
+	 * 20 s is only a hang guard */
+	for (waited = 0; waited < 2000; waited++) {
+		if (waited >= 30 && atomic_load(&res[0].ok) >= 2000 && atomic_load(&res[1].ok) >= 2000 &&
+		    atomic_load(&h.written) >= 2000)
+			break;
+		nanosleep(&nap, NULL);
+	}
 	atomic_store(&h.stop, 1);
 	pthread_join(wt, NULL);
 	for (i = 0; i < 2; i++)
 		pthread_join(rt[i], NULL);
 	for (i = 0; i < 2; i++) {
 		printf("  reader %d: %llu consistent reads, %llu gave up after 4 tries, %llu writes\n",
-		       i, (unsigned long long)res[i].ok, (unsigned long long)res[i].torn,
+		       i, (unsigned long long)atomic_load(&res[i].ok), (unsigned long long)res[i].torn,
 		       (unsigned long long)atomic_load(&h.written));
-		assert_true(res[i].ok > 100);
+		assert_true(atomic_load(&res[i].ok) >= 2000);
 		assert_int_equal(res[i].inconsistent, 0);
 		assert_int_equal(res[i].backwards, 0);
 	}
