@@ -35,36 +35,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static const char *const conv_names[] = { "nir", "snntorch", "norse" };
-static const char *const reset_names[] = { "value", "subtract",
-					   "subtract-delayed" };
-
-int nir_convention_parse(const char *s)
-{
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(s, conv_names[i]))
-			return i;
-	return -1;
-}
-
-int nir_reset_parse(const char *s)
-{
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(s, reset_names[i]))
-			return i;
-	return -1;
-}
-
-const char *nir_reset_name(int r)
-{
-	return r >= 0 && r < 3 ? reset_names[r] : "?";
-}
-
-const char *nir_convention_name(int c)
-{
-	return c >= 0 && c < 3 ? conv_names[c] : "?";
-}
-
 /* Neuron width: the size of its first per-neuron array; every other array
  * must match it or be a single value (broadcast). */
 static int neuron_width(struct nir_node *n, char *err, size_t errlen)
@@ -645,66 +615,4 @@ out:
 	free(L->data);
 	free(L);
 	return ret;
-}
-
-int nir_load_blob_opts(const char *path, const struct nir_opts *o, void **blob,
-		       size_t *len, char *err, size_t errlen)
-{
-	struct nir_graph *g = nir_read(path, err, errlen);
-	char e2[512];
-	int ret;
-
-	if (!g)
-		return -errno;
-	ret = nir_graph_lower(g, o, blob, len, NULL, e2, sizeof(e2));
-	if (ret)
-		snprintf(err, errlen, "%s: %s", path, e2);
-	nir_graph_free(g);
-	return ret;
-}
-
-int nir_load_blob(const char *path, double dt, void **blob, size_t *len,
-		  char *err, size_t errlen)
-{
-	struct nir_opts o = {
-		.dt = dt,
-		.convention = NIR_CONV_NIR,
-		.reset = NIR_RESET_DEFAULT,
-		.context_len = 16,
-	};
-
-	return nir_load_blob_opts(path, &o, blob, len, err, errlen);
-}
-
-void nir_graph_print(const struct nir_graph *g, FILE *f)
-{
-	int unsupported = 0;
-
-	fprintf(f, "file:     %s\nversion:  %s\nnodes:    %d\nedges:    %d\n",
-		g->path, g->version, g->n_nodes, g->n_edges);
-	for (int i = 0; i < g->n_nodes; i++) {
-		const struct nir_node *n = &g->nodes[i];
-
-		fprintf(f, "  %-24s %-10s", n->name, n->type);
-		if (n->kind == NK_UNSUPPORTED) {
-			fprintf(f, "  UNSUPPORTED");
-			unsupported++;
-		}
-		for (int p = 0; p < NP_COUNT; p++) {
-			const struct nir_arr *a = &n->p[p];
-
-			if (!a->present)
-				continue;
-			fprintf(f, "  %s[", nir_param_name(p));
-			for (int d = 0; d < a->rank; d++)
-				fprintf(f, "%s%zu", d ? "x" : "", a->dims[d]);
-			fprintf(f, "]");
-		}
-		fprintf(f, "\n");
-	}
-	for (int e = 0; e < g->n_edges; e++)
-		fprintf(f, "  edge %s -> %s\n", g->nodes[g->edges[e].src].name,
-			g->nodes[g->edges[e].dst].name);
-	if (unsupported)
-		fprintf(f, "unsupported: %d node(s)\n", unsupported);
 }
