@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <spinal/clock.h>
 #include <spinal/io_shm.h>
 #include <spinal/shm.h>
 
@@ -134,14 +135,6 @@ static int shm_write(struct io_backend *io, uint64_t now_ns, const struct spinal
 	return 0;
 }
 
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Main thread, after the RT thread stopped: a last zero command marked STOPPED. */
 static void shm_destroy(struct io_backend *io)
 {
@@ -150,7 +143,7 @@ static void shm_destroy(struct io_backend *io)
 	if (!s)
 		return;
 	if (s->cmd)
-		cmd_publish(s, mono_now(), 0.0f, 0.0f, SPINAL_IO_CF_STOPPED);
+		cmd_publish(s, spinal_mono_ns(), 0.0f, 0.0f, SPINAL_IO_CF_STOPPED);
 	/* names stay, like the other regions: the next start replaces them */
 	core_region_close(&s->st_r, 0);
 	core_region_close(&s->cmd_r, 0);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <spinal/clock.h>
 #include <spinal/telemetry.h>
 
 #include "lib/wd.h"
@@ -24,14 +25,6 @@
 #include "rtcore/testhook.h"
 
 #define NSEC 1000000000ull
-
-static inline uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
 
 static inline void ts_from_ns(struct timespec *ts, uint64_t ns)
 {
@@ -151,7 +144,7 @@ void *loop_thread(void *arg)
 	 */
 	spinal_rcu_register();
 	verify_sched(l);
-	next = mono_ns() + period;
+	next = spinal_mono_ns() + period;
 
 	while (!atomic_load_explicit(&l->stop, memory_order_relaxed)) {
 		struct tick t = { 0 };
@@ -166,7 +159,7 @@ void *loop_thread(void *arg)
 		spinal_rcu_online();
 		if (rc != 0 && rc != EINTR)
 			break; /* EINVAL/EFAULT: a programming error, stop safely */
-		wake = mono_ns();
+		wake = spinal_mono_ns();
 		lateness = (int64_t)(wake - next);
 		if (lateness < 0)
 			lateness = 0;
@@ -175,14 +168,14 @@ void *loop_thread(void *arg)
 		l->pipe.safe_stop = atomic_load_explicit(&s->safe_stop, memory_order_relaxed);
 		adopt_model(l);
 		adopt_params(l);
-		t0 = mono_ns();
+		t0 = spinal_mono_ns();
 		pipeline_sfs(&l->pipe, &t);
-		t1 = mono_ns();
+		t1 = spinal_mono_ns();
 		pipeline_sps(&l->pipe, &t);
-		t2 = mono_ns();
+		t2 = spinal_mono_ns();
 		pipeline_aas(&l->pipe, &t);
 		testhook_bad_tick();
-		t3 = mono_ns();
+		t3 = spinal_mono_ns();
 		st_ns[SPINAL_STAGE_WAKE] = (uint64_t)lateness;
 		st_ns[SPINAL_STAGE_SFS] = t1 - t0;
 		st_ns[SPINAL_STAGE_SPS] = t2 - t1;
@@ -191,7 +184,7 @@ void *loop_thread(void *arg)
 		if (t3 > next + period)
 			t.flags |= SPINAL_TF_OVERRUN;
 		stage_vi(l, &t, next, lateness, st_ns, t3);
-		t4 = mono_ns();
+		t4 = spinal_mono_ns();
 		st_ns[SPINAL_STAGE_VI] = t4 - t3;
 
 		spinal_hist_add(&s->stage[SPINAL_STAGE_WAKE], st_ns[SPINAL_STAGE_WAKE]);
@@ -202,7 +195,7 @@ void *loop_thread(void *arg)
 
 		/* deadline accounting: work must end before the next planned wake */
 		next += period;
-		end = mono_ns();
+		end = spinal_mono_ns();
 		if (end > next) {
 			bump(&s->overruns, 1);
 			consec++;
@@ -231,7 +224,7 @@ void *loop_thread(void *arg)
 	{
 		struct spinal_cmd zero = { 0.0f, 0.0f };
 
-		l->io->write_cmd(l->io, mono_ns(), &zero);
+		l->io->write_cmd(l->io, spinal_mono_ns(), &zero);
 	}
 	spinal_rcu_unregister();
 	return NULL;

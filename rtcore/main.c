@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <spinal/clock.h>
 #include <spinal/shm.h>
 #include <spinal/stats.h>
 #include <spinal/telemetry.h>
@@ -239,19 +240,11 @@ static int start_rt_thread(struct core *c)
 	return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Housekeeping until stop: log what the RT thread cannot. */
 static void housekeeping(struct core *c)
 {
 	struct spinal_stats *s = c->loop->stats;
-	uint64_t t_end = c->o.duration > 0 ? mono_ns() + (uint64_t)(c->o.duration * 1e9) : 0;
+	uint64_t t_end = c->o.duration > 0 ? spinal_mono_ns() + (uint64_t)(c->o.duration * 1e9) : 0;
 	struct timespec nap = { 0, 20 * 1000 * 1000 };
 	int overrun_logged = 0, stop_logged = 0, goal_logged = 0, rttime_logged = 0;
 
@@ -279,7 +272,7 @@ static void housekeeping(struct core *c)
 				core_log("goal reached at tick %llu",
 					 (unsigned long long)atomic_load(&s->ticks));
 		}
-		if (t_end && mono_ns() >= t_end)
+		if (t_end && spinal_mono_ns() >= t_end)
 			break;
 	}
 }

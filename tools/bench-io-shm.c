@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <spinal/clock.h>
 #include <spinal/io_shm.h>
 #include <spinal/shm.h>
 
@@ -23,14 +24,6 @@
 #include "rtcore/io.h"
 
 #define N 200000
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -55,12 +48,12 @@ static struct result timeit(struct io_backend *io, int write)
 	int i;
 
 	for (i = 0; i < N; i++) {
-		t0 = mono_ns();
+		t0 = spinal_mono_ns();
 		if (write)
 			io->write_cmd(io, t0, &c);
 		else
 			io->read_state(io, t0, &st);
-		t1 = mono_ns();
+		t1 = spinal_mono_ns();
 		lat[i] = t1 - t0;
 	}
 	qsort(lat, N, sizeof(lat[0]), cmp_u64);
@@ -83,7 +76,7 @@ static void *driver_thread(void *arg)
 	uint64_t k = 0;
 
 	while (!atomic_load(&d->stop)) {
-		struct spinal_io_state m = { .stamp_ns = mono_ns(), .seq = ++k, .x = 1, .y = 2,
+		struct spinal_io_state m = { .stamp_ns = spinal_mono_ns(), .seq = ++k, .x = 1, .y = 2,
 					     .theta = 0.5f, .v = 0.3f, .omega = 0.1f };
 
 		spinal_seqbox_write(&d->stb->box, &m, sizeof(m));

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <spinal/clock.h>
 #include <spinal/config.h>
 #include <spinal/ring.h>
 #include <spinal/shm.h>
@@ -80,14 +81,6 @@ static float ldf(const _Atomic uint32_t *p)
 
 	memcpy(&f, &u, sizeof(f));
 	return f;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* --socket: read-only descriptors from the core (lib/handoff_client.h) */
@@ -173,7 +166,7 @@ static void print_json(const struct view *v)
 {
 	const struct spinal_region_hdr *h = v->h;
 	const struct spinal_stats *s = v->s;
-	uint64_t hb = ld(&s->heartbeat_ns), now = mono_ns();
+	uint64_t hb = ld(&s->heartbeat_ns), now = spinal_mono_ns();
 	unsigned int i;
 
 	printf("{\"abi_version\":\"%u.%u\",\"instance\":\"%.*s\",\"core_pid\":%d,",
@@ -249,7 +242,7 @@ static void print_human(const struct view *v)
 {
 	const struct spinal_region_hdr *h = v->h;
 	const struct spinal_stats *s = v->s;
-	uint64_t hb = ld(&s->heartbeat_ns), now = mono_ns();
+	uint64_t hb = ld(&s->heartbeat_ns), now = spinal_mono_ns();
 	unsigned int i;
 
 	printf("spinal instance '%.*s'  ABI %u.%u  core pid %d  state %s\n", SPINAL_NAME_MAX,

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <spinal/clock.h>
 #include <spinal/io_shm.h>
 #include <spinal/shm.h>
 
@@ -104,14 +105,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
 }
 
 static void detach(struct attach *a)
@@ -256,7 +249,7 @@ static void state_publish(struct attach *a, const struct spinal_unicycle *u, uin
 {
 	struct spinal_io_state m = { 0 };
 
-	m.stamp_ns = mono_ns();
+	m.stamp_ns = spinal_mono_ns();
 	m.seq = ++*seq;
 	m.x = (float)u->x;
 	m.y = (float)u->y;
@@ -383,7 +376,7 @@ static int attach_wait(struct attach *a, const struct sim_opts *o, uint64_t dead
 	while (!stop_requested) {
 		if (try_attach(a, o->name, err, sizeof(err)) == 0)
 			return 0;
-		if (mono_ns() >= deadline)
+		if (spinal_mono_ns() >= deadline)
 			break;
 		nanosleep(&nap, NULL);
 	}
@@ -441,7 +434,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (attach_wait(&a, &o, mono_ns() + (uint64_t)(o.wait_s * 1e9)))
+	if (attach_wait(&a, &o, spinal_mono_ns() + (uint64_t)(o.wait_s * 1e9)))
 		return 1;
 	if (!o.rate_hz)
 		o.rate_hz = a.stats->period_ns ? 1e9 / a.stats->period_ns : 1000;
@@ -460,8 +453,8 @@ int main(int argc, char **argv)
 			      memory_order_relaxed);
 	state_publish(&a, &r.u, &r.seq);
 
-	next = mono_ns() + period;
-	t_end = o.duration > 0 ? mono_ns() + (uint64_t)(o.duration * 1e9) : 0;
+	next = spinal_mono_ns() + period;
+	t_end = o.duration > 0 ? spinal_mono_ns() + (uint64_t)(o.duration * 1e9) : 0;
 	while (!stop_requested) {
 		float v = 0, w = 0;
 		uint64_t now;
@@ -470,7 +463,7 @@ int main(int argc, char **argv)
 		ts.tv_nsec = (long)(next % NSEC);
 		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINVAL)
 			break;
-		now = mono_ns();
+		now = spinal_mono_ns();
 		r.last = cmd_evaluate(&a, wd, now, stale_ns, &v, &w);
 		if (r.last != STOP_NONE) {
 			v = w = 0;
