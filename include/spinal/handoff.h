@@ -32,6 +32,7 @@
 enum spinal_handoff_role {
 	SPINAL_ROLE_AGENT = 1,
 	SPINAL_ROLE_INSPECTOR = 2,
+	SPINAL_ROLE_DRIVER = 3, /* reserved: the I/O driver peer (state mailbox writable) */
 };
 
 struct spinal_handoff_req {
