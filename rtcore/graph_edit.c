@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The editable graph model (updater thread only): nodes in a dense array with
- * an open-addressing id hash, directed edges by id in a flat array.  Edits are
- * all-or-nothing.  Cost: node edits O(1) (remove O(E)), edge edits O(E);
- * a publication rebuilds the snapshot in O((N + E) log N) anyway.
+ * an open-addressing id hash, a stable slot per node (its snapshot index),
+ * edges in per-slot out/in lists.  Edits are all-or-nothing, O(degree), and
+ * record what they changed for the incremental snapshot builder (graph.c).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "graph_edit.h"
 
 #define REJ(r) SPINAL_CFG_REJECT(SPINAL_CFG_REJ_##r)
+#define NONE SPINAL_NODE_NONE
 
 static uint32_t hash_id(uint32_t id)
 {
@@ -48,17 +50,44 @@ struct spinal_gmodel *spinal_gm_create(uint32_t max_nodes)
 	}
 	m->hmask = hs - 1;
 	m->max_nodes = max_nodes;
-	m->goal_id = SPINAL_NODE_NONE;
+	m->goal_id = NONE;
+	m->d.full = 1;
 	return m;
+}
+
+static int in_arena(const struct spinal_gmodel *m, const void *p)
+{
+	const char *a = m->arena;
+
+	return a && (const char *)p >= a && (const char *)p < a + m->arena_len;
+}
+
+static void adj_release(struct spinal_gmodel *m, struct spinal_gm_adj *a)
+{
+	if (!in_arena(m, a->out))
+		free(a->out);
+	if (!in_arena(m, a->in))
+		free(a->in);
+	memset(a, 0, sizeof(*a));
 }
 
 void spinal_gm_destroy(struct spinal_gmodel *m)
 {
+	uint32_t s;
+
 	if (!m)
 		return;
+	for (s = 0; s < m->nslots; s++)
+		adj_release(m, &m->adj[s]);
+	free(m->arena);
 	free(m->nodes);
-	free(m->edges);
 	free(m->ht);
+	free(m->at);
+	free(m->adj);
+	free(m->free_slots);
+	free(m->freed);
+	free(m->d.mark);
+	free(m->d.list);
 	free(m);
 }
 
@@ -75,7 +104,7 @@ uint32_t spinal_gm_find(const struct spinal_gmodel *m, uint32_t id)
 {
 	uint32_t v = m->ht[slot_of(m, id)];
 
-	return v ? v - 1 : SPINAL_NODE_NONE;
+	return v ? v - 1 : NONE;
 }
 
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
@@ -117,18 +146,70 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 	return 0;
 }
 
+/* Per-slot arrays for at least @need slots. */
+static int slots_reserve(struct spinal_gmodel *m, uint32_t need)
+{
+	uint32_t nc = m->slot_cap ? m->slot_cap : 64, old = m->slot_cap;
+	void *p;
+
+	if (need <= m->slot_cap)
+		return 0;
+	while (nc < need)
+		nc *= 2;
+	if (nc > m->max_nodes && need <= m->max_nodes)
+		nc = m->max_nodes;
+	p = realloc(m->at, (size_t)nc * sizeof(*m->at));
+	if (!p)
+		return -ENOMEM;
+	m->at = p;
+	p = realloc(m->adj, (size_t)nc * sizeof(*m->adj));
+	if (!p)
+		return -ENOMEM;
+	m->adj = p;
+	p = realloc(m->d.mark, nc);
+	if (!p)
+		return -ENOMEM;
+	m->d.mark = p;
+	p = realloc(m->free_slots, (size_t)nc * sizeof(*m->free_slots));
+	if (!p)
+		return -ENOMEM;
+	m->free_slots = p;
+	p = realloc(m->freed, (size_t)nc * sizeof(*m->freed));
+	if (!p)
+		return -ENOMEM;
+	m->freed = p;
+	p = realloc(m->d.list, (size_t)nc * sizeof(*m->d.list));
+	if (!p)
+		return -ENOMEM;
+	m->d.list = p;
+	memset(m->at + old, 0xff, (size_t)(nc - old) * sizeof(*m->at));
+	memset(m->adj + old, 0, (size_t)(nc - old) * sizeof(*m->adj));
+	memset(m->d.mark + old, 0, nc - old);
+	m->slot_cap = m->d.cap = nc;
+	return 0;
+}
+
+static void mark(struct spinal_gmodel *m, uint32_t slot, uint32_t bits)
+{
+	if (!m->d.mark[slot])
+		m->d.list[m->d.n++] = slot;
+	m->d.mark[slot] |= (uint8_t)bits;
+}
+
 int spinal_gm_node_add(struct spinal_gmodel *m, uint32_t id, uint32_t flags,
 		       float x, float y, uint32_t visits)
 {
-	uint32_t s = slot_of(m, id);
+	uint32_t s = slot_of(m, id), slot;
 	struct spinal_gm_node *n;
 
 	if (m->ht[s])
 		return REJ(EXISTS);
 	if (m->n >= m->max_nodes)
 		return REJ(CAPACITY);
-	if (grow((void **)&m->nodes, &m->cap, m->n + 1, sizeof(*m->nodes)))
+	if (grow((void **)&m->nodes, &m->cap, m->n + 1, sizeof(*m->nodes)) ||
+	    slots_reserve(m, m->nslots + 1))
 		return REJ(NOMEM);
+	slot = m->nfree ? m->free_slots[--m->nfree] : m->nslots++;
 	n = &m->nodes[m->n];
 	n->id = id;
 	n->flags = flags;
@@ -136,137 +217,224 @@ int spinal_gm_node_add(struct spinal_gmodel *m, uint32_t id, uint32_t flags,
 	n->y = y;
 	n->visits = visits;
 	n->outdeg = 0;
+	n->slot = slot;
+	m->at[slot] = m->n;
+	memset(&m->adj[slot], 0, sizeof(m->adj[slot]));
 	m->ht[s] = ++m->n;
+	mark(m, slot, SPINAL_GM_D_ADD | SPINAL_GM_D_NODE | SPINAL_GM_D_POS | SPINAL_GM_D_VISIT);
 	return 0;
 }
 
 int spinal_gm_node_move(struct spinal_gmodel *m, uint32_t id, uint32_t flags, float x, float y)
 {
-	uint32_t i = spinal_gm_find(m, id);
+	uint32_t i = spinal_gm_find(m, id), slot, k;
+	struct spinal_gm_node *n;
 
-	if (i == SPINAL_NODE_NONE)
+	if (i == NONE)
 		return REJ(NO_NODE);
-	m->nodes[i].flags = flags;
-	m->nodes[i].x = x;
-	m->nodes[i].y = y;
+	n = &m->nodes[i];
+	slot = n->slot;
+	mark(m, slot, SPINAL_GM_D_NODE);
+	n->flags = flags;
+	if (n->x != x || n->y != y || signbit(n->x) != signbit(x) || signbit(n->y) != signbit(y)) {
+		const struct spinal_gm_adj *a = &m->adj[slot];
+
+		n->x = x;
+		n->y = y;
+		/* Euclidean costs of every incident edge change */
+		mark(m, slot, SPINAL_GM_D_POS | SPINAL_GM_D_OUT);
+		for (k = 0; k < a->nin; k++)
+			mark(m, a->in[k], SPINAL_GM_D_OUT);
+	}
 	return 0;
 }
 
-/* Drop every edge for which @dead says so; keeps outdeg right. */
-static void edges_filter(struct spinal_gmodel *m, const unsigned char *dead_by_idx)
+static int list_push_out(struct spinal_gmodel *m, struct spinal_gm_adj *a, struct spinal_gm_out e)
 {
-	uint32_t r, w = 0;
+	if (a->nout == a->cout) {
+		uint32_t nc = a->cout ? a->cout * 2 : 4;
+		struct spinal_gm_out *p = malloc((size_t)nc * sizeof(*p));
 
-	for (r = 0; r < m->ne; r++) {
-		struct spinal_gm_edge e = m->edges[r];
-		uint32_t fi = spinal_gm_find(m, e.from), ti = spinal_gm_find(m, e.to);
-
-		if (dead_by_idx[fi] || dead_by_idx[ti]) {
-			m->nodes[fi].outdeg--;
-			continue;
-		}
-		m->edges[w++] = e;
+		if (!p)
+			return -ENOMEM;
+		if (a->nout)
+			memcpy(p, a->out, (size_t)a->nout * sizeof(*p));
+		if (!in_arena(m, a->out))
+			free(a->out);
+		a->out = p;
+		a->cout = nc;
 	}
-	m->ne = w;
+	a->out[a->nout++] = e;
+	return 0;
 }
 
-/* Remove node index @i from the arrays (its edges must be gone already). */
-static void node_unlink(struct spinal_gmodel *m, uint32_t i)
+static int list_push_in(struct spinal_gmodel *m, struct spinal_gm_adj *a, uint32_t from)
 {
-	uint32_t last = m->n - 1;
+	if (a->nin == a->cin) {
+		uint32_t nc = a->cin ? a->cin * 2 : 4;
+		uint32_t *p = malloc((size_t)nc * sizeof(*p));
 
-	ht_delete(m, slot_of(m, m->nodes[i].id));
-	if (i != last) {
-		m->nodes[i] = m->nodes[last];
-		m->ht[slot_of(m, m->nodes[i].id)] = i + 1;
+		if (!p)
+			return -ENOMEM;
+		if (a->nin)
+			memcpy(p, a->in, (size_t)a->nin * sizeof(*p));
+		if (!in_arena(m, a->in))
+			free(a->in);
+		a->in = p;
+		a->cin = nc;
 	}
-	m->n--;
+	a->in[a->nin++] = from;
+	return 0;
+}
+
+/* Room for one more out-edge in @a and one more in-edge in @b, or -ENOMEM. */
+static int lists_reserve(struct spinal_gmodel *m, struct spinal_gm_adj *a, struct spinal_gm_adj *b,
+			 uint32_t extra_out)
+{
+	struct spinal_gm_out dummy = { 0, 0 };
+	uint32_t k;
+
+	for (k = 0; k < extra_out; k++) {
+		if (list_push_out(m, a, dummy))
+			return -ENOMEM;
+	}
+	a->nout -= extra_out;
+	if (list_push_in(m, b, 0))
+		return -ENOMEM;
+	b->nin--;
+	return 0;
+}
+
+static uint32_t out_find(const struct spinal_gm_adj *a, uint32_t to)
+{
+	uint32_t k;
+
+	for (k = 0; k < a->nout; k++)
+		if (a->out[k].to == to)
+			return k;
+	return NONE;
+}
+
+static void in_drop(struct spinal_gm_adj *a, uint32_t from)
+{
+	uint32_t k;
+
+	for (k = 0; k < a->nin; k++)
+		if (a->in[k] == from) {
+			a->in[k] = a->in[--a->nin];
+			return;
+		}
 }
 
 int spinal_gm_node_remove(struct spinal_gmodel *m, uint32_t id)
 {
-	uint32_t i = spinal_gm_find(m, id), r, w = 0;
+	uint32_t i = spinal_gm_find(m, id), slot, k, last;
+	struct spinal_gm_adj *a;
 
-	if (i == SPINAL_NODE_NONE)
+	if (i == NONE)
 		return REJ(NO_NODE);
-	for (r = 0; r < m->ne; r++) {
-		struct spinal_gm_edge e = m->edges[r];
+	slot = m->nodes[i].slot;
+	a = &m->adj[slot];
+	for (k = 0; k < a->nout; k++)
+		in_drop(&m->adj[a->out[k].to], slot);
+	for (k = 0; k < a->nin; k++) {
+		uint32_t u = a->in[k];
+		struct spinal_gm_adj *ua = &m->adj[u];
+		uint32_t j = out_find(ua, slot);
 
-		if (e.from == id || e.to == id) {
-			if (e.to == id)
-				m->nodes[spinal_gm_find(m, e.from)].outdeg--;
-			continue;
-		}
-		m->edges[w++] = e;
+		ua->out[j] = ua->out[--ua->nout];
+		m->nodes[m->at[u]].outdeg--;
+		mark(m, u, SPINAL_GM_D_OUT);
 	}
-	m->ne = w;
-	node_unlink(m, i);
-	if (m->goal_id == id)
-		m->goal_id = SPINAL_NODE_NONE;
+	m->ne -= a->nout + a->nin;
+	adj_release(m, a);
+	mark(m, slot, SPINAL_GM_D_DEL | SPINAL_GM_D_NODE);
+	m->at[slot] = NONE;
+	m->free_slots[m->nfree++] = slot;
+
+	ht_delete(m, slot_of(m, id));
+	last = m->n - 1;
+	if (i != last) {
+		m->nodes[i] = m->nodes[last];
+		m->ht[slot_of(m, m->nodes[i].id)] = i + 1;
+		m->at[m->nodes[i].slot] = i;
+	}
+	m->n--;
+	if (m->goal_id == id) {
+		m->goal_id = NONE;
+		m->d.goal = 1;
+	}
 	return 0;
 }
 
-static uint32_t edge_find(const struct spinal_gmodel *m, uint32_t from, uint32_t to)
+static int edge_add1(struct spinal_gmodel *m, uint32_t fi, uint32_t ti, float cost)
 {
-	uint32_t r;
+	uint32_t f = m->nodes[fi].slot, t = m->nodes[ti].slot;
 
-	for (r = 0; r < m->ne; r++)
-		if (m->edges[r].from == from && m->edges[r].to == to)
-			return r;
-	return SPINAL_NODE_NONE;
+	/* cannot fail: room reserved by the caller */
+	(void)list_push_out(m, &m->adj[f], (struct spinal_gm_out){ t, cost });
+	(void)list_push_in(m, &m->adj[t], f);
+	m->nodes[fi].outdeg++;
+	m->ne++;
+	mark(m, f, SPINAL_GM_D_OUT);
+	return 0;
 }
 
 int spinal_gm_edge_add(struct spinal_gmodel *m, uint32_t from, uint32_t to, float cost, int bidir)
 {
-	uint32_t fi = spinal_gm_find(m, from), ti = spinal_gm_find(m, to);
-	uint32_t need = bidir ? 2 : 1;
+	uint32_t fi = spinal_gm_find(m, from), ti = spinal_gm_find(m, to), f, t;
 
-	if (fi == SPINAL_NODE_NONE || ti == SPINAL_NODE_NONE)
+	if (fi == NONE || ti == NONE)
 		return REJ(NO_NODE);
-	if (from == to || edge_find(m, from, to) != SPINAL_NODE_NONE ||
-	    (bidir && edge_find(m, to, from) != SPINAL_NODE_NONE))
+	f = m->nodes[fi].slot;
+	t = m->nodes[ti].slot;
+	if (from == to || out_find(&m->adj[f], t) != NONE ||
+	    (bidir && out_find(&m->adj[t], f) != NONE))
 		return REJ(EXISTS);
 	if (m->nodes[fi].outdeg >= SPINAL_GRAPH_MAX_DEGREE ||
 	    (bidir && m->nodes[ti].outdeg >= SPINAL_GRAPH_MAX_DEGREE))
 		return REJ(CAPACITY);
-	if (grow((void **)&m->edges, &m->ecap, m->ne + need, sizeof(*m->edges)))
+	if (lists_reserve(m, &m->adj[f], &m->adj[t], 1) ||
+	    (bidir && lists_reserve(m, &m->adj[t], &m->adj[f], 1)))
 		return REJ(NOMEM);
-	m->edges[m->ne++] = (struct spinal_gm_edge){ from, to, cost };
-	m->nodes[fi].outdeg++;
-	if (bidir) {
-		m->edges[m->ne++] = (struct spinal_gm_edge){ to, from, cost };
-		m->nodes[ti].outdeg++;
-	}
+	edge_add1(m, fi, ti, cost);
+	if (bidir)
+		edge_add1(m, ti, fi, cost);
 	return 0;
 }
 
-static void edge_del(struct spinal_gmodel *m, uint32_t r)
+static void edge_del1(struct spinal_gmodel *m, uint32_t f, uint32_t t)
 {
-	m->nodes[spinal_gm_find(m, m->edges[r].from)].outdeg--;
-	m->edges[r] = m->edges[--m->ne];
+	struct spinal_gm_adj *a = &m->adj[f];
+	uint32_t k = out_find(a, t);
+
+	a->out[k] = a->out[--a->nout];
+	in_drop(&m->adj[t], f);
+	m->nodes[m->at[f]].outdeg--;
+	m->ne--;
+	mark(m, f, SPINAL_GM_D_OUT);
 }
 
 int spinal_gm_edge_remove(struct spinal_gmodel *m, uint32_t from, uint32_t to, int bidir)
 {
-	uint32_t a, b = SPINAL_NODE_NONE;
+	uint32_t f = spinal_gm_slot(m, from), t = spinal_gm_slot(m, to);
 
-	if (spinal_gm_find(m, from) == SPINAL_NODE_NONE || spinal_gm_find(m, to) == SPINAL_NODE_NONE)
+	if (f == NONE || t == NONE)
 		return REJ(NO_NODE);
-	a = edge_find(m, from, to);
-	if (bidir)
-		b = edge_find(m, to, from);
-	if (a == SPINAL_NODE_NONE || (bidir && b == SPINAL_NODE_NONE))
+	if (out_find(&m->adj[f], t) == NONE || (bidir && out_find(&m->adj[t], f) == NONE))
 		return REJ(NO_NODE);
-	edge_del(m, a);
+	edge_del1(m, f, t);
 	if (bidir)
-		edge_del(m, edge_find(m, to, from)); /* index may have moved */
+		edge_del1(m, t, f);
 	return 0;
 }
 
 int spinal_gm_set_goal(struct spinal_gmodel *m, uint32_t id)
 {
-	if (id != SPINAL_NODE_NONE && spinal_gm_find(m, id) == SPINAL_NODE_NONE)
+	if (id != NONE && spinal_gm_find(m, id) == NONE)
 		return REJ(NO_NODE);
+	if (m->goal_id != id)
+		m->d.goal = 1;
 	m->goal_id = id;
 	return 0;
 }
@@ -275,11 +443,93 @@ int spinal_gm_visit(struct spinal_gmodel *m, uint32_t id)
 {
 	uint32_t i = spinal_gm_find(m, id);
 
-	if (i == SPINAL_NODE_NONE)
+	if (i == NONE)
 		return 0;
-	if (m->nodes[i].visits != UINT32_MAX)
+	if (m->nodes[i].visits != UINT32_MAX) {
 		m->nodes[i].visits++;
+		mark(m, m->nodes[i].slot, SPINAL_GM_D_VISIT);
+	}
 	return 1;
+}
+
+uint32_t spinal_gm_edges(const struct spinal_gmodel *m, struct spinal_gm_edge *out)
+{
+	uint32_t i, k, n = 0;
+
+	for (i = 0; i < m->n; i++) {
+		const struct spinal_gm_adj *a = &m->adj[m->nodes[i].slot];
+
+		for (k = 0; k < a->nout; k++)
+			out[n++] = (struct spinal_gm_edge){ m->nodes[i].id,
+							    m->nodes[m->at[a->out[k].to]].id,
+							    a->out[k].cost };
+	}
+	return n;
+}
+
+float spinal_gm_cost(const struct spinal_gmodel *m, uint32_t f, const struct spinal_gm_out *e)
+{
+	const struct spinal_gm_node *a, *b;
+
+	if (e->cost > 0)
+		return e->cost;
+	a = &m->nodes[m->at[f]];
+	b = &m->nodes[m->at[e->to]];
+	return hypotf(b->x - a->x, b->y - a->y);
+}
+
+int spinal_gm_renumber(struct spinal_gmodel *m, const uint32_t *slot_of_dense)
+{
+	struct spinal_gm_adj *nadj;
+	uint32_t *old2new, i, k, s;
+
+	if (m->numbered)
+		return -EINVAL;
+	old2new = malloc(((size_t)m->nslots + 1) * sizeof(*old2new));
+	nadj = calloc((size_t)m->slot_cap + 1, sizeof(*nadj));
+	if (!old2new || !nadj) {
+		free(old2new);
+		free(nadj);
+		return -ENOMEM;
+	}
+	for (i = 0; i < m->n; i++)
+		old2new[m->nodes[i].slot] = slot_of_dense[i];
+	for (i = 0; i < m->n; i++) {
+		s = slot_of_dense[i];
+		nadj[s] = m->adj[m->nodes[i].slot];
+		for (k = 0; k < nadj[s].nout; k++)
+			nadj[s].out[k].to = old2new[nadj[s].out[k].to];
+		for (k = 0; k < nadj[s].nin; k++)
+			nadj[s].in[k] = old2new[nadj[s].in[k]];
+	}
+	free(m->adj);
+	m->adj = nadj;
+	memset(m->at, 0xff, (size_t)m->slot_cap * sizeof(*m->at));
+	for (i = 0; i < m->n; i++) {
+		m->nodes[i].slot = slot_of_dense[i];
+		m->at[slot_of_dense[i]] = i;
+	}
+	m->nslots = m->n;
+	m->nfree = 0;
+	/* every slot is new: a full build follows */
+	for (i = 0; i < m->d.n; i++)
+		m->d.mark[m->d.list[i]] = 0;
+	m->d.n = 0;
+	m->d.full = 1;
+	free(old2new);
+	return 0;
+}
+
+void spinal_gm_clean(struct spinal_gmodel *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->d.n; i++)
+		m->d.mark[m->d.list[i]] = 0;
+	m->d.n = 0;
+	m->d.full = 0;
+	m->d.goal = 0;
+	m->numbered = 1;
 }
 
 static const struct spinal_gmodel *prune_cmp_m;
@@ -299,70 +549,27 @@ static int prune_cmp(const void *a, const void *b)
 
 int spinal_gm_prune(struct spinal_gmodel *m, uint32_t max)
 {
-	uint32_t *order, i;
-	unsigned char *dead;
-	uint32_t *dead_ids;
-	uint32_t ndead;
+	uint32_t *order, i, ndead;
 
 	if (max == 0)
 		return REJ(RANGE);
 	if (m->n <= max)
 		return 0;
 	order = malloc((size_t)m->n * sizeof(*order));
-	dead = calloc(m->n, 1);
-	if (!order || !dead) {
-		free(order);
-		free(dead);
+	if (!order)
 		return REJ(NOMEM);
-	}
 	for (i = 0; i < m->n; i++)
 		order[i] = i;
 	prune_cmp_m = m; /* updater thread only: qsort has no context argument */
 	qsort(order, m->n, sizeof(*order), prune_cmp);
-	for (i = max; i < m->n; i++)
-		dead[order[i]] = 1;
-	edges_filter(m, dead);
-	/* reuse order[] for the ids to drop, then unlink them one by one */
-	dead_ids = order;
-	ndead = 0;
-	for (i = 0; i < m->n; i++)
-		if (dead[i])
-			dead_ids[ndead++] = m->nodes[i].id;
+	/* reuse order[] for the ids to drop, then remove them one by one */
+	ndead = m->n - max;
 	for (i = 0; i < ndead; i++)
-		node_unlink(m, spinal_gm_find(m, dead_ids[i]));
+		order[i] = m->nodes[order[max + i]].id;
+	for (i = 0; i < ndead; i++)
+		spinal_gm_node_remove(m, order[i]);
 	free(order);
-	free(dead);
 	return 0;
-}
-
-static int edge_cmp(const void *a, const void *b)
-{
-	const struct spinal_gm_edge *x = a, *y = b;
-
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	return x->to < y->to ? -1 : x->to > y->to;
-}
-
-/* Duplicate directed edges: sort a copy, compare neighbours.  O(E log E). */
-static int edges_check_dups(const struct spinal_gmodel *m)
-{
-	struct spinal_gm_edge *c;
-	uint32_t i;
-	int rc = 0;
-
-	if (m->ne < 2)
-		return 0;
-	c = malloc((size_t)m->ne * sizeof(*c));
-	if (!c)
-		return REJ(NOMEM);
-	memcpy(c, m->edges, (size_t)m->ne * sizeof(*c));
-	qsort(c, m->ne, sizeof(*c), edge_cmp);
-	for (i = 1; i < m->ne && !rc; i++)
-		if (c[i].from == c[i - 1].from && c[i].to == c[i - 1].to)
-			rc = REJ(EXISTS);
-	free(c);
-	return rc;
 }
 
 int spinal_gm_from_blob(const void *blob, size_t len, uint32_t max_nodes,
@@ -371,7 +578,9 @@ int spinal_gm_from_blob(const void *blob, size_t len, uint32_t max_nodes,
 	const unsigned char *b = blob;
 	struct spinal_graph_blob_hdr h;
 	struct spinal_gmodel *m;
-	uint32_t i;
+	uint32_t i, *indeg = NULL;
+	size_t nout = 0, nin = 0;
+	char *arena;
 	int rc;
 
 	rc = spinal_cfg_validate_graph_blob(blob, len, max_nodes);
@@ -382,7 +591,7 @@ int spinal_gm_from_blob(const void *blob, size_t len, uint32_t max_nodes,
 	if (!m)
 		return REJ(NOMEM);
 	if (grow((void **)&m->nodes, &m->cap, h.nnodes, sizeof(*m->nodes)) ||
-	    grow((void **)&m->edges, &m->ecap, h.nedges, sizeof(*m->edges))) {
+	    slots_reserve(m, h.nnodes ? h.nnodes : 1)) {
 		rc = REJ(NOMEM);
 		goto fail;
 	}
@@ -394,34 +603,71 @@ int spinal_gm_from_blob(const void *blob, size_t len, uint32_t max_nodes,
 		if (rc)
 			goto fail;
 	}
+	/* size every list exactly, in one allocation */
+	indeg = calloc((size_t)h.nnodes + 1, sizeof(*indeg));
+	if (!indeg) {
+		rc = REJ(NOMEM);
+		goto fail;
+	}
 	for (i = 0; i < h.nedges; i++) {
 		struct spinal_graph_blob_edge e;
-		uint32_t fi;
+		uint32_t fi, ti;
 
 		memcpy(&e, b + h.edges_off + (uint64_t)i * sizeof(e), sizeof(e));
 		fi = spinal_gm_find(m, e.from);
-		if (fi == SPINAL_NODE_NONE || spinal_gm_find(m, e.to) == SPINAL_NODE_NONE) {
+		ti = spinal_gm_find(m, e.to);
+		if (fi == NONE || ti == NONE) {
 			rc = REJ(NO_NODE);
 			goto fail;
 		}
-		if (m->nodes[fi].outdeg >= SPINAL_GRAPH_MAX_DEGREE) {
+		if (++m->adj[fi].cout > SPINAL_GRAPH_MAX_DEGREE) {
 			rc = REJ(CAPACITY);
 			goto fail;
 		}
-		m->edges[m->ne++] = (struct spinal_gm_edge){ e.from, e.to, e.cost };
-		m->nodes[fi].outdeg++;
+		indeg[ti]++;
 	}
-	rc = edges_check_dups(m);
-	if (rc)
+	for (i = 0; i < h.nnodes; i++) {
+		nout += m->adj[i].cout;
+		nin += indeg[i];
+	}
+	m->arena_len = nout * sizeof(struct spinal_gm_out) + nin * sizeof(uint32_t) + 8;
+	m->arena = arena = malloc(m->arena_len);
+	if (!arena) {
+		rc = REJ(NOMEM);
 		goto fail;
-	if (h.goal_id != SPINAL_NODE_NONE) {
+	}
+	for (i = 0; i < h.nnodes; i++) { /* slot == dense index here */
+		m->adj[i].out = (struct spinal_gm_out *)arena;
+		arena += (size_t)m->adj[i].cout * sizeof(struct spinal_gm_out);
+	}
+	for (i = 0; i < h.nnodes; i++) {
+		m->adj[i].in = (uint32_t *)arena;
+		m->adj[i].cin = indeg[i];
+		arena += (size_t)indeg[i] * sizeof(uint32_t);
+	}
+	for (i = 0; i < h.nedges; i++) {
+		struct spinal_graph_blob_edge e;
+		uint32_t fi, ti;
+
+		memcpy(&e, b + h.edges_off + (uint64_t)i * sizeof(e), sizeof(e));
+		fi = spinal_gm_find(m, e.from);
+		ti = spinal_gm_find(m, e.to);
+		if (out_find(&m->adj[fi], ti) != NONE) {
+			rc = REJ(EXISTS);
+			goto fail;
+		}
+		edge_add1(m, fi, ti, e.cost);
+	}
+	if (h.goal_id != NONE) {
 		rc = spinal_gm_set_goal(m, h.goal_id);
 		if (rc)
 			goto fail;
 	}
+	free(indeg);
 	*out = m;
 	return 0;
 fail:
+	free(indeg);
 	spinal_gm_destroy(m);
 	return rc;
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Exact k-nearest nodes: grid rings around the query cell, early exit once
- * the k-th distance is within the nearest unsearched cell's distance.
+ * the k-th distance is within the nearest unsearched cell's distance.  A
+ * cell's nodes are stored inline in its 8 x 8 tile (x, y, index): one
+ * indirection per cell, then a contiguous scan.
  * RT-safe: no allocation, no locks, work bounded by the grid size.
  */
 #include <errno.h>
@@ -12,10 +14,12 @@
 struct best {
 	float d2;
 	uint32_t idx;
+	float x, y;
 };
 
 /* Insert into the sorted top-k list @b of length *n (max k). */
-static inline void best_add(struct best *b, unsigned int *n, unsigned int k, float d2, uint32_t idx)
+static inline void best_add(struct best *b, unsigned int *n, unsigned int k, float d2, uint32_t idx,
+			    float x, float y)
 {
 	unsigned int i;
 
@@ -28,27 +32,34 @@ static inline void best_add(struct best *b, unsigned int *n, unsigned int k, flo
 	}
 	b[i].d2 = d2;
 	b[i].idx = idx;
+	b[i].x = x;
+	b[i].y = y;
 }
 
-static inline void scan_cell(const struct spinal_graph *g, uint32_t c, float x, float y,
+/* Cell (cx, cy): its nodes are inline in its tile, one array to scan. */
+static inline void scan_cell(const struct spinal_graph *g, int32_t cx, int32_t cy, float x, float y,
 			     struct best *b, unsigned int *n, unsigned int k)
 {
-	uint32_t i, end = g->cell_start[c + 1];
+	const struct spinal_gtile *t =
+		g->tile[(uint32_t)(cy >> SPINAL_GTILE_SHIFT) * g->tw + (uint32_t)(cx >> SPINAL_GTILE_SHIFT)];
+	uint32_t m = (1u << SPINAL_GTILE_SHIFT) - 1;
+	uint32_t j = ((uint32_t)cy & m) << SPINAL_GTILE_SHIFT | ((uint32_t)cx & m);
+	uint32_t i, end = t->start[j + 1];
 
-	for (i = g->cell_start[c]; i < end; i++) {
-		float dx = g->pos[i].x - x, dy = g->pos[i].y - y;
+	for (i = t->start[j]; i < end; i++) {
+		float dx = t->it[i].x - x, dy = t->it[i].y - y;
 
-		best_add(b, n, k, dx * dx + dy * dy, i);
+		best_add(b, n, k, dx * dx + dy * dy, t->it[i].idx, t->it[i].x, t->it[i].y);
 	}
 }
 
-static int finish(const struct spinal_graph *g, float x, float y, const struct best *b,
-		  unsigned int n, struct spinal_knn_hit *out)
+static int finish(float x, float y, const struct best *b, unsigned int n,
+		  struct spinal_knn_hit *out)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		float dx = g->pos[b[i].idx].x - x, dy = g->pos[b[i].idx].y - y;
+		float dx = b[i].x - x, dy = b[i].y - y;
 		float d = sqrtf(b[i].d2);
 
 		out[i].idx = b[i].idx;
@@ -85,19 +96,19 @@ int spinal_graph_knn(const struct spinal_graph *g, float x, float y, unsigned in
 		float bound = INFINITY;
 
 		if (r == 0) {
-			scan_cell(g, (uint32_t)(cy * gw + cx), x, y, b, &n, k);
+			scan_cell(g, cx, cy, x, y, b, &n, k);
 		} else {
 			if (y0 >= 0)
 				for (i = ix0; i <= ix1; i++)
-					scan_cell(g, (uint32_t)(y0 * gw + i), x, y, b, &n, k);
+					scan_cell(g, i, y0, x, y, b, &n, k);
 			if (y1 < gh)
 				for (i = ix0; i <= ix1; i++)
-					scan_cell(g, (uint32_t)(y1 * gw + i), x, y, b, &n, k);
+					scan_cell(g, i, y1, x, y, b, &n, k);
 			for (j = (y0 + 1 < 0 ? 0 : y0 + 1); j <= y1 - 1 && j < gh; j++) {
 				if (x0 >= 0)
-					scan_cell(g, (uint32_t)(j * gw + x0), x, y, b, &n, k);
+					scan_cell(g, x0, j, x, y, b, &n, k);
 				if (x1 < gw)
-					scan_cell(g, (uint32_t)(j * gw + x1), x, y, b, &n, k);
+					scan_cell(g, x1, j, x, y, b, &n, k);
 			}
 		}
 		/* distance to the nearest cell not searched yet (grid edges excluded) */
@@ -117,7 +128,7 @@ int spinal_graph_knn(const struct spinal_graph *g, float x, float y, unsigned in
 				break;
 		}
 	}
-	return finish(g, x, y, b, n, out);
+	return finish(x, y, b, n, out);
 }
 
 int spinal_graph_knn_brute(const struct spinal_graph *g, float x, float y, unsigned int k,
@@ -131,10 +142,12 @@ int spinal_graph_knn_brute(const struct spinal_graph *g, float x, float y, unsig
 		return -EINVAL;
 	if (k > g->nnodes)
 		k = g->nnodes;
-	for (i = 0; i < g->nnodes; i++) {
-		float dx = g->pos[i].x - x, dy = g->pos[i].y - y;
+	for (i = 0; i < g->nslots; i++) {
+		const struct spinal_gnode *nd = spinal_graph_node(g, i);
+		float dx = nd->x - x, dy = nd->y - y;
 
-		best_add(b, &n, k, dx * dx + dy * dy, i);
+		if (nd->live)
+			best_add(b, &n, k, dx * dx + dy * dy, i, nd->x, nd->y);
 	}
-	return finish(g, x, y, b, n, out);
+	return finish(x, y, b, n, out);
 }

@@ -198,7 +198,7 @@ void pipeline_record(const struct pipeline *p, const struct tick *t,
 	rec->aas_mask = t->aas_mask;
 	memset(rec->reserved, 0, sizeof(rec->reserved));
 	rec->reserved[PIPE_REC_WP_NODE] =
-		t->sf.wp != SPINAL_NODE_NONE && p->g ? p->g->node[t->sf.wp].id : SPINAL_NODE_NONE;
+		t->sf.wp != SPINAL_NODE_NONE && p->g ? spinal_graph_node(p->g, t->sf.wp)->id : SPINAL_NODE_NONE;
 	rec->reserved[PIPE_REC_GRAPH_HASH] = p->g ? (uint32_t)p->g->content_hash : 0;
 	rec->reserved[PIPE_REC_INPUTS] = (p->estop ? 1u : 0u) | (t->sf.hit ? 2u : 0u) |
 					 (t->have_policy ? 4u : 0u);

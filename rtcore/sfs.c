@@ -93,11 +93,13 @@ static void compute_spatial(const struct sfs_cfg *cfg, const struct spinal_graph
 		n = spinal_graph_knn(g, x, y, k, hit);
 		if (n < 0)
 			n = 0;
-		if (g->goal < g->nnodes) {
+		if (g->goal < g->nslots) {
+			const struct spinal_gnode *gn = spinal_graph_node(g, g->goal);
+
 			goal = g->goal;
-			o->goal_x = g->pos[goal].x;
-			o->goal_y = g->pos[goal].y;
-			o->goal_node = (int32_t)g->node[goal].id;
+			o->goal_x = gn->x;
+			o->goal_y = gn->y;
+			o->goal_node = (int32_t)gn->id;
 		}
 	}
 	if (n > 0)
@@ -118,7 +120,7 @@ static void compute_spatial(const struct sfs_cfg *cfg, const struct spinal_graph
 
 	/* waypoint: next hop of the nearest node toward the goal */
 	o->nearest = near;
-	o->nearest_id = near != SPINAL_NODE_NONE ? g->node[near].id : SPINAL_NODE_NONE;
+	o->nearest_id = near != SPINAL_NODE_NONE ? spinal_graph_node(g, near)->id : SPINAL_NODE_NONE;
 	o->wp = SPINAL_NODE_NONE;
 	o->wp_x = o->goal_x;
 	o->wp_y = o->goal_y;
@@ -126,11 +128,13 @@ static void compute_spatial(const struct sfs_cfg *cfg, const struct spinal_graph
 	if (near != SPINAL_NODE_NONE && goal != SPINAL_NODE_NONE) {
 		uint32_t nh = spinal_graph_next_hop(g, near);
 
-		if (nh < g->nnodes && nh != goal) {
+		if (nh < g->nslots && nh != goal) {
+			const struct spinal_gnode *w = spinal_graph_node(g, nh);
+
 			o->wp = nh;
-			o->wp_x = g->pos[nh].x;
-			o->wp_y = g->pos[nh].y;
-			o->path_dist = hypotf(o->wp_x - x, o->wp_y - y) + g->node[nh].cost;
+			o->wp_x = w->x;
+			o->wp_y = w->y;
+			o->path_dist = hypotf(o->wp_x - x, o->wp_y - y) + w->cost;
 		}
 	}
 	dx = o->wp_x - x;

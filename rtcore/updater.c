@@ -2,10 +2,11 @@
 /*
  * The updater thread.  Drains the config ring (copy each 256-byte slot out of
  * shared memory, then validate the copy: single fetch), dispatches through a
- * handler table, rebuilds the snapshot once per batch and publishes it with
- * rcu_xchg_pointer(); the old one is freed by call_rcu on a worker that, like
- * this thread, stays off the RT CPU.  Visit reports arrive from the RT thread
- * over a process-local SPSC ring and are folded into the model.
+ * handler table, and publishes the map once per batch (graph_rcu.c: the next
+ * snapshot copies only what the batch changed; what the old one alone used
+ * is freed by call_rcu on a worker that, like this thread, stays off the RT
+ * CPU).  Visit reports arrive from the RT thread over a process-local SPSC
+ * ring and are folded into the model.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include "cfg_validate.h"
 #include "graph.h"
 #include "graph_edit.h"
+#include "graph_rcu.h"
 #include "rcu.h"
 #include "updater.h"
 
@@ -32,9 +34,7 @@ struct spinal_updater {
 	pthread_t thr;
 	_Atomic int stop;
 	_Atomic uint32_t estop;
-	_Atomic uint64_t published_gen;
-	_Atomic uint64_t freed_gen;
-	_Atomic uint64_t pending;            /* snapshots queued for call_rcu */
+	struct graph_rcu gr;                 /* the published map */
 	int shares_rt_cpu;
 	struct call_rcu_data *_Atomic crdp; /* set by the updater thread */
 	struct spinal_cfg_handler handlers[SPINAL_CFG_TYPE_MAX + 1];
@@ -278,57 +278,6 @@ static int fold_visits(struct spinal_updater *u)
 	return 1;
 }
 
-static void graph_free_cb(struct rcu_head *head)
-{
-	struct spinal_graph *g = caa_container_of(head, struct spinal_graph, rcu);
-	struct spinal_updater *u;
-	uint64_t gen;
-
-	spinal_rcu_reclaim_begin();
-	SPINAL_TSAN_ACQUIRE(g); /* the call_rcu queue hand-off, invisible to TSan */
-	u = g->owner;
-	gen = g->generation;
-	spinal_graph_free(g, u->cfg.poison);
-	/* F1: pairs with F2 in spinal_updater_freed_generation() */
-	if (gen > atomic_load_explicit(&u->freed_gen, memory_order_relaxed))
-		atomic_store_explicit(&u->freed_gen, gen, memory_order_release);
-	atomic_fetch_sub_explicit(&u->pending, 1, memory_order_relaxed);
-}
-
-static void publish_stats(struct spinal_updater *u, const struct spinal_graph *g)
-{
-	struct spinal_stats *s = u->stats;
-
-	atomic_store_explicit(&s->graph_generation, g ? g->generation : 0, memory_order_relaxed);
-	atomic_store_explicit(&s->graph_nodes, g ? g->nnodes : 0, memory_order_relaxed);
-	atomic_store_explicit(&s->graph_edges, g ? g->nedges : 0, memory_order_relaxed);
-	atomic_fetch_add_explicit(&s->graph_publishes, 1, memory_order_relaxed);
-	atomic_store_explicit(&s->upd_reserved[SPINAL_STATS_GRAPH_PENDING_FREE],
-			      atomic_load_explicit(&u->pending, memory_order_relaxed),
-			      memory_order_relaxed);
-}
-
-/* Replace the published snapshot with @g (may be NULL); old one via call_rcu.
- * Updater thread, RCU-offline on entry and exit. */
-static void swap_in(struct spinal_updater *u, struct spinal_graph *g)
-{
-	struct spinal_graph *old;
-
-	SPINAL_TSAN_RELEASE(g);
-	rcu_thread_online();
-	old = rcu_xchg_pointer(&spinal_graph_cur, g);
-	if (old) {
-		atomic_fetch_add_explicit(&u->pending, 1, memory_order_relaxed);
-		SPINAL_TSAN_RELEASE(old);
-		call_rcu(&old->rcu, graph_free_cb);
-	}
-	rcu_thread_offline();
-	if (g)
-		/* P1: pairs with P2 in spinal_updater_generation() */
-		atomic_store_explicit(&u->published_gen, g->generation, memory_order_release);
-	publish_stats(u, g);
-}
-
 static void sleep_us(uint32_t us)
 {
 	struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000 };
@@ -338,17 +287,8 @@ static void sleep_us(uint32_t us)
 
 static int publish(struct spinal_updater *u)
 {
-	uint64_t gen = atomic_load_explicit(&u->published_gen, memory_order_relaxed) + 1;
-	struct spinal_graph *g = spinal_graph_build(u->model, gen);
-
-	if (!g)
+	if (graph_rcu_publish(&u->gr, u->model, &u->stop))
 		return -ENOMEM; /* keep dirty, retry after the next poll */
-	g->owner = u;
-	/* bound memory: readers that stall grace periods slow us down, not the RT loop */
-	while (atomic_load_explicit(&u->pending, memory_order_relaxed) >= u->cfg.max_pending &&
-	       !atomic_load_explicit(&u->stop, memory_order_relaxed))
-		sleep_us(50);
-	swap_in(u, g);
 	u->dirty = u->visits_dirty = 0;
 	clock_gettime(CLOCK_MONOTONIC, &u->last_pub);
 	return 0;
@@ -412,7 +352,7 @@ static void *updater_main(void *arg)
 			sleep_us(u->cfg.poll_us);
 	}
 
-	swap_in(u, NULL);
+	graph_rcu_unpublish(&u->gr);
 	rcu_barrier();            /* every pending free has run */
 	set_thread_call_rcu_data(NULL);
 	if (crdp) {
@@ -437,6 +377,7 @@ static int set_handlers(struct spinal_updater *u, const struct spinal_cfg_handle
 
 static void updater_free(struct spinal_updater *u)
 {
+	graph_rcu_fini(&u->gr);
 	spinal_gm_destroy(u->model);
 	free(u->vslots);
 	free(u->stage_buf);
@@ -482,7 +423,8 @@ struct spinal_updater *spinal_updater_start(const struct spinal_updater_cfg *cfg
 	err = ENOMEM;
 	u->vslots = calloc(u->cfg.visit_slots, sizeof(*u->vslots));
 	u->model = spinal_gm_create(u->cfg.max_nodes);
-	if (!u->vslots || !u->model)
+	if (graph_rcu_init(&u->gr, u->stats, u->cfg.poison, u->cfg.max_pending) || !u->vslots ||
+	    !u->model)
 		goto fail;
 	spinal_ring_init_shared(&u->vprod, &u->vcons, u->cfg.visit_slots, 8, 0);
 	spinal_ring_attach(&u->vring_rt, &u->vprod, &u->vcons, u->vslots, u->cfg.visit_slots, 8,
@@ -491,7 +433,6 @@ struct spinal_updater *spinal_updater_start(const struct spinal_updater_cfg *cfg
 			   (uint64_t)u->cfg.visit_slots * 8, 0);
 	if (cfg->initial_blob) {
 		struct spinal_gmodel *m;
-		struct spinal_graph *g;
 
 		err = EBADMSG;
 		if (spinal_gm_from_blob(cfg->initial_blob, cfg->initial_blob_len,
@@ -500,14 +441,8 @@ struct spinal_updater *spinal_updater_start(const struct spinal_updater_cfg *cfg
 		spinal_gm_destroy(u->model);
 		u->model = m;
 		err = ENOMEM;
-		g = spinal_graph_build(m, 1);
-		if (!g)
+		if (graph_rcu_publish_first(&u->gr, m))
 			goto fail;
-		g->owner = u;
-		SPINAL_TSAN_RELEASE(g);
-		rcu_set_pointer(&spinal_graph_cur, g); /* nothing published before: no free */
-		atomic_store_explicit(&u->published_gen, 1, memory_order_release);
-		publish_stats(u, g);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &u->last_pub);
 
@@ -532,12 +467,7 @@ struct spinal_updater *spinal_updater_start(const struct spinal_updater_cfg *cfg
 		goto fail;
 	return u;
 fail:
-	if (rcu_dereference(spinal_graph_cur) && cfg->initial_blob) {
-		struct spinal_graph *g = rcu_xchg_pointer(&spinal_graph_cur, NULL);
-
-		spinal_graph_free(g, 0); /* never seen by a reader: no thread started */
-	}
-	updater_free(u);
+	updater_free(u); /* frees a first snapshot no reader saw */
 	atomic_store(&updater_running, 0);
 	errno = err;
 	return NULL;
@@ -583,14 +513,14 @@ int spinal_updater_estop(const struct spinal_updater *u)
 
 uint64_t spinal_updater_generation(const struct spinal_updater *u)
 {
-	/* P2: pairs with P1 in swap_in() */
-	return atomic_load_explicit(&u->published_gen, memory_order_acquire);
+	/* P2: pairs with P1 in graph_rcu_publish() */
+	return atomic_load_explicit(&u->gr.published_gen, memory_order_acquire);
 }
 
 uint64_t spinal_updater_freed_generation(const struct spinal_updater *u)
 {
-	/* F2: pairs with F1 in graph_free_cb() */
-	return atomic_load_explicit(&u->freed_gen, memory_order_acquire);
+	/* F2: pairs with F1 in graph_rcu.c freed() */
+	return atomic_load_explicit(&u->gr.freed_gen, memory_order_acquire);
 }
 
 int spinal_updater_shares_rt_cpu(const struct spinal_updater *u)

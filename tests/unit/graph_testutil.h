@@ -74,11 +74,16 @@ static inline void *tu_blob_from_model(const struct spinal_gmodel *m, size_t *le
 
 		memcpy(b + h.nodes_off + (size_t)i * sizeof(bn), &bn, sizeof(bn));
 	}
-	for (i = 0; i < m->ne; i++) {
-		struct spinal_graph_blob_edge be = { m->edges[i].from, m->edges[i].to,
-						     m->edges[i].cost, 0 };
+	{
+		struct spinal_gm_edge *ed = malloc(((size_t)m->ne + 1) * sizeof(*ed));
 
-		memcpy(b + h.edges_off + (size_t)i * sizeof(be), &be, sizeof(be));
+		spinal_gm_edges(m, ed);
+		for (i = 0; i < m->ne; i++) {
+			struct spinal_graph_blob_edge be = { ed[i].from, ed[i].to, ed[i].cost, 0 };
+
+			memcpy(b + h.edges_off + (size_t)i * sizeof(be), &be, sizeof(be));
+		}
+		free(ed);
 	}
 	return b;
 }

@@ -13,6 +13,7 @@
 #include "rtcore/cfg_validate.h"
 #include "rtcore/graph.h"
 #include "rtcore/graph_edit.h"
+#include "graph_check.h"
 #include "graph_testutil.h"
 
 #define REJ(r) SPINAL_CFG_REJECT(SPINAL_CFG_REJ_##r)
@@ -28,12 +29,13 @@ static uint32_t idx_of(const struct spinal_graph *g, uint32_t id)
 /* Is there an edge a->b in the snapshot; its cost in *c. */
 static int has_edge(const struct spinal_graph *g, uint32_t a, uint32_t b, float *c)
 {
-	uint32_t e;
+	uint32_t e, ne;
+	const struct spinal_gedge *ed = spinal_graph_edges(g, a, &ne);
 
-	for (e = g->adj_start[a]; e < g->adj_start[a + 1]; e++)
-		if (g->adj_to[e] == b) {
+	for (e = 0; e < ne; e++)
+		if (ed[e].to == b) {
 			if (c)
-				*c = g->adj_cost[e];
+				*c = ed[e].cost;
 			return 1;
 		}
 	return 0;
@@ -63,8 +65,8 @@ static void test_csr_small(void **state)
 	assert_true(has_edge(g, idx_of(g, 2), idx_of(g, 3), &c));
 	assert_float_equal(c, 2.5f, 1e-6);
 	assert_false(has_edge(g, idx_of(g, 3), idx_of(g, 2), NULL));
-	assert_int_equal(g->node[idx_of(g, 1)].flags, SPINAL_NODE_F_ROOM);
-	assert_int_equal(g->node[idx_of(g, 1)].visits, 3);
+	assert_int_equal(spinal_graph_node(g, idx_of(g, 1))->flags, SPINAL_NODE_F_ROOM);
+	assert_int_equal(spinal_graph_node(g, idx_of(g, 1))->visits, 3);
 	assert_int_equal(spinal_graph_find_id(g, 99), SPINAL_NODE_NONE);
 	assert_int_equal(g->goal, SPINAL_NODE_NONE);
 	assert_int_equal(spinal_graph_next_hop(g, 0), SPINAL_NODE_NONE);
@@ -78,37 +80,24 @@ static void test_csr_small(void **state)
 	assert_int_equal(spinal_graph_next_hop(g, idx_of(g, 1)), idx_of(g, 2));
 	assert_int_equal(spinal_graph_next_hop(g, idx_of(g, 2)), idx_of(g, 3));
 	assert_int_equal(spinal_graph_next_hop(g, idx_of(g, 3)), idx_of(g, 3));
-	assert_float_equal(g->node[idx_of(g, 1)].cost, 7.5f, 1e-5);
+	assert_float_equal(spinal_graph_node(g, idx_of(g, 1))->cost, 7.5f, 1e-5);
 	assert_true(spinal_graph_on_path(g, idx_of(g, 1), idx_of(g, 2)));
 	assert_false(spinal_graph_on_path(g, idx_of(g, 2), idx_of(g, 1)));
 	spinal_graph_free(g, 0);
 	spinal_gm_destroy(m);
 }
 
-/* Grid invariants: every node sits in the cell the index says. */
+/* Grid invariants: every node sits in the cell the index says, once. */
 static void check_grid(const struct spinal_graph *g)
 {
-	uint32_t c, i;
-
-	assert_true(g->gw >= 1 && g->gh >= 1);
-	assert_true((uint64_t)g->gw * g->gh <= 4ull * g->nnodes + 16);
-	assert_int_equal(g->cell_start[0], 0);
-	assert_int_equal(g->cell_start[g->gw * g->gh], g->nnodes);
-	for (c = 0; c < g->gw * g->gh; c++)
-		for (i = g->cell_start[c]; i < g->cell_start[c + 1]; i++) {
-			float fx = (g->pos[i].x - g->gx0) * g->inv_cell;
-			float fy = (g->pos[i].y - g->gy0) * g->inv_cell;
-			uint32_t cx = fx <= 0 ? 0 : fx >= g->gw - 1 ? g->gw - 1 : (uint32_t)fx;
-			uint32_t cy = fy <= 0 ? 0 : fy >= g->gh - 1 ? g->gh - 1 : (uint32_t)fy;
-
-			assert_int_equal(cy * g->gw + cx, c);
-		}
+	assert_null(graph_check(g, 1));
 }
 
 /* Plain O(n^2) Dijkstra over the snapshot's reversed edges, in double. */
 static void ref_dijkstra(const struct spinal_graph *g, double *dist)
 {
-	uint32_t n = g->nnodes, i, e, it;
+	uint32_t n = g->nslots, i, e, it, ne;
+	const struct spinal_gedge *ed;
 	unsigned char *done = calloc(n, 1);
 
 	for (i = 0; i < n; i++)
@@ -124,9 +113,9 @@ static void ref_dijkstra(const struct spinal_graph *g, double *dist)
 			break;
 		done[best] = 1;
 		for (i = 0; i < n; i++)
-			for (e = g->adj_start[i]; e < g->adj_start[i + 1]; e++)
-				if (g->adj_to[e] == best && dist[best] + g->adj_cost[e] < dist[i])
-					dist[i] = dist[best] + g->adj_cost[e];
+			for (ed = spinal_graph_edges(g, i, &ne), e = 0; e < ne; e++)
+				if (ed[e].to == best && dist[best] + ed[e].cost < dist[i])
+					dist[i] = dist[best] + ed[e].cost;
 	}
 	free(done);
 }
@@ -146,7 +135,7 @@ static void test_next_hop_vs_dijkstra(void **state)
 		check_grid(g);
 		ref_dijkstra(g, ref);
 		for (i = 0; i < n; i++) {
-			const struct spinal_gnode *v = &g->node[i];
+			const struct spinal_gnode *v = spinal_graph_node(g, i);
 
 			if (!isfinite(ref[i])) {
 				assert_false(isfinite(v->cost));
@@ -172,13 +161,13 @@ static void test_next_hop_vs_dijkstra(void **state)
 			unsigned char *on = calloc(n, 1);
 			uint32_t v = i, steps = 0, j;
 
-			if (g->node[i].next == SPINAL_NODE_NONE) {
+			if (spinal_graph_node(g, i)->next == SPINAL_NODE_NONE) {
 				free(on);
 				continue;
 			}
 			while (v != g->goal && steps++ <= n) {
 				on[v] = 1;
-				v = g->node[v].next;
+				v = spinal_graph_node(g, v)->next;
 			}
 			on[g->goal] = 1;
 			assert_int_equal(v, g->goal);
@@ -302,9 +291,15 @@ static void test_prune(void **state)
 		if (vis[i] && vis[i] - 1 > drop_max)
 			drop_max = vis[i] - 1;
 	assert_true(kept_min >= drop_max); /* kept nodes are the most visited */
-	for (i = 0; i < m->ne; i++) {
-		assert_int_not_equal(spinal_gm_find(m, m->edges[i].from), SPINAL_NODE_NONE);
-		assert_int_not_equal(spinal_gm_find(m, m->edges[i].to), SPINAL_NODE_NONE);
+	{
+		struct spinal_gm_edge *ed = malloc(((size_t)m->ne + 1) * sizeof(*ed));
+
+		assert_int_equal(spinal_gm_edges(m, ed), m->ne);
+		for (i = 0; i < m->ne; i++) {
+			assert_int_not_equal(spinal_gm_find(m, ed[i].from), SPINAL_NODE_NONE);
+			assert_int_not_equal(spinal_gm_find(m, ed[i].to), SPINAL_NODE_NONE);
+		}
+		free(ed);
 	}
 	{
 		uint32_t deg = 0;

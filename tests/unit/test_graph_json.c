@@ -150,7 +150,7 @@ static void test_floor_end_to_end(void **state)
 	g = spinal_graph_current();
 	assert_true(g->nnodes >= 200 && g->nnodes <= 1000);
 	assert_int_not_equal(g->goal, SPINAL_NODE_NONE);
-	assert_true(g->node[g->goal].flags & SPINAL_NODE_F_DOCK);
+	assert_true(spinal_graph_node(g, g->goal)->flags & SPINAL_NODE_F_DOCK);
 	/* every node reaches the goal by following next hops */
 	for (i = 0; i < g->nnodes; i++) {
 		uint32_t v = i, steps = 0;

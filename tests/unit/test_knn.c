@@ -89,8 +89,8 @@ static void test_knn_vs_brute(void **state)
 				x = tu_randf(&s, -1e5f, 1e5f);
 				y = tu_randf(&s, -1e5f, 1e5f);
 			} else if (q % 10 == 8 && g->nnodes) { /* exactly on a node */
-				x = g->pos[q % g->nnodes].x;
-				y = g->pos[q % g->nnodes].y;
+				x = spinal_graph_node(g, q % g->nnodes)->x;
+				y = spinal_graph_node(g, q % g->nnodes)->y;
 			} else {
 				x = tu_randf(&s, -100, 1200);
 				y = tu_randf(&s, -600, 150);

@@ -108,7 +108,7 @@ static void test_edits_and_next_hop(void **state)
 	spinal_rcu_quiescent();
 	g = spinal_graph_current();
 	assert_int_equal(g->nedges, 2);
-	assert_float_equal(g->pos[spinal_graph_find_id(g, 12)].x, 5.0f, 0);
+	assert_float_equal(spinal_graph_node(g, spinal_graph_find_id(g, 12))->x, 5.0f, 0);
 	assert_int_equal(spinal_graph_next_hop(g, spinal_graph_find_id(g, 10)), SPINAL_NODE_NONE);
 	gen = g->generation;
 	send_ref(f, SPINAL_CFG_NODE_REMOVE, 12);
@@ -250,11 +250,11 @@ static void test_visits_and_estop(void **state)
 	for (;;) {
 		spinal_rcu_quiescent();
 		g = spinal_graph_current();
-		if (g->node[0].visits == 10 || fx_now_ms() - t0 > 5000)
+		if (spinal_graph_node(g, 0)->visits == 10 || fx_now_ms() - t0 > 5000)
 			break;
 		usleep(1000);
 	}
-	assert_int_equal(g->node[0].visits, 10);
+	assert_int_equal(spinal_graph_node(g, 0)->visits, 10);
 	assert_int_equal(fx_stat(&f->stats->upd_reserved[SPINAL_STATS_GRAPH_VISITS]), 10);
 
 	assert_int_equal(spinal_updater_estop(f->u), 0);
