@@ -182,14 +182,19 @@ static float cost_to(const struct spinal_gmodel *m, uint32_t u, uint32_t v, int 
 	return INFINITY;
 }
 
-/* next(v) by the strict rule; *plat = 1 when v has a cost but no strict hop. */
-static uint32_t pick(const struct groute *r, const struct spinal_gmodel *m, uint32_t v, int *plat)
+/*
+ * next(v) by the local rule: the achieving out-neighbour w (cost(w) < cost(v),
+ * cost(w) + c == cost(v)) with the smallest cost(w).  *tie = 1 when that is
+ * not unique, or v has a cost but no such w: there the heap order of the
+ * full Dijkstra decides, and only a full run can say what it is.
+ */
+static uint32_t pick(const struct groute *r, const struct spinal_gmodel *m, uint32_t v, int *tie)
 {
 	const struct spinal_gm_adj *a = &m->adj[v];
 	float d = r->dist[v], bd = 0;
-	uint32_t best = NONE, k;
+	uint32_t best = NONE, k, nbest = 0;
 
-	*plat = 0;
+	*tie = 0;
 	if (v == r->goal)
 		return v;
 	if (!(d < INFINITY))
@@ -203,51 +208,23 @@ static uint32_t pick(const struct groute *r, const struct spinal_gmodel *m, uint
 		nd = dw + spinal_gm_cost(m, v, &a->out[k]);
 		if (nd != d)
 			continue;
-		if (best == NONE || dw < bd || (dw == bd && w < best)) {
+		if (best == NONE || dw < bd) {
 			best = w;
 			bd = dw;
+			nbest = 1;
+		} else if (dw == bd) {
+			nbest++;
 		}
 	}
-	*plat = best == NONE;
+	*tie = nbest != 1;
 	return best;
 }
 
-/* Plateau nodes: BFS over equal-cost achieving edges from the others. */
-static void plateau_bfs(struct groute *r, const struct spinal_gmodel *m)
+static void set_tie(struct groute *r, uint32_t v, int tie)
 {
-	uint32_t *q = r->stk, qh = 0, qt = 0, s, k;
-	uint32_t *lvl = r->memo;
-
-	for (s = 0; s < r->nslots; s++) {
-		lvl[s] = UINT32_MAX;
-		if (m->at[s] != NONE && r->next[s] != NONE && !r->plat[s]) {
-			lvl[s] = 0;
-			q[qt++] = s;
-		}
-	}
-	while (qh < qt) {
-		uint32_t w = q[qh++];
-		const struct spinal_gm_adj *a = &m->adj[w];
-
-		for (k = 0; k < a->nin; k++) {
-			uint32_t u = a->in[k];
-			float nd, c;
-			int found;
-
-			if (!r->plat[u] || r->dist[u] != r->dist[w] || lvl[u] < lvl[w] + 1)
-				continue;
-			c = cost_to(m, u, w, &found);
-			nd = r->dist[w] + c;
-			if (!found || nd != r->dist[u])
-				continue;
-			if (lvl[u] == UINT32_MAX) {
-				lvl[u] = lvl[w] + 1;
-				r->next[u] = w;
-				q[qt++] = u;
-			} else if (w < r->next[u]) {
-				r->next[u] = w;
-			}
-		}
+	if (tie != r->plat[v]) {
+		r->nplat += tie ? 1 : (uint32_t)-1;
+		r->plat[v] = (uint8_t)tie;
 	}
 }
 
@@ -286,6 +263,7 @@ static void label_all(struct groute *r)
 		}
 	}
 	r->did_full_label = 1;
+	r->all_changed = 1;
 }
 
 static uint32_t subtree_size(struct groute *r, uint32_t v)
@@ -341,101 +319,62 @@ static int label_sub(struct groute *r, uint32_t v, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-/* Every next hop from the distances, children lists, labels. */
-static void next_all(struct groute *r, const struct spinal_gmodel *m)
+/*
+ * The reverse Dijkstra that defines cost and next: binary heap, in-edges of a
+ * node relaxed in ascending index order, strict improvement, next = the node
+ * whose pop improved v last (as the full rebuild always computed it).
+ * Writes dist/next of every slot; with @diff, touch()es the slots whose
+ * value changes.  0 or -ENOMEM.
+ */
+static int dijkstra_all(struct groute *r, const struct spinal_gmodel *m, int diff);
+
+/* Children lists from next[], every label, every tie flag. */
+static void tree_all(struct groute *r, const struct spinal_gmodel *m)
 {
 	uint32_t s;
-	int pl;
+	int tie;
 
 	r->nplat = 0;
 	for (s = 0; s < r->nslots; s++) {
 		r->child[s] = r->sib[s] = r->psib[s] = NONE;
 		r->plat[s] = 0;
-		r->next[s] = m->at[s] == NONE ? NONE : pick(r, m, s, &pl);
-		if (m->at[s] != NONE && pl) {
-			r->plat[s] = 1;
-			r->nplat++;
-		}
 	}
-	if (r->nplat)
-		plateau_bfs(r, m);
-	for (s = 0; s < r->nslots; s++)
+	for (s = 0; s < r->nslots; s++) {
+		if (m->at[s] == NONE)
+			continue;
+		(void)pick(r, m, s, &tie);
+		set_tie(r, s, tie);
 		if (r->next[s] != NONE && s != r->goal)
 			link(r, s, r->next[s]);
+	}
 	label_all(r);
 	r->did_full_next = 1;
+	r->all_changed = 1;
 }
 
 int groute_full(struct groute *r, const struct spinal_gmodel *m)
 {
-	uint32_t n = m->nslots, s, k, hn = 0;
-	uint32_t *rstart = NULL, *rfrom = NULL;
-	float *rcost = NULL;
-	int rc = -ENOMEM;
+	uint32_t s;
 
-	if (reserve(r, n))
+	if (reserve(r, m->nslots))
 		return -ENOMEM;
-	r->nslots = n;
+	r->nslots = m->nslots;
 	r->goal = m->goal_id == NONE ? NONE : spinal_gm_slot(m, m->goal_id);
-	r->did_full_next = r->did_full_label = 0;
+	r->did_full_next = r->did_full_label = r->all_changed = 0;
 	r->ntouched = 0;
 	for (s = 0; s < r->cap; s++) { /* slots past n may hold an old model's state */
-		r->dist[s] = INFINITY;
-		r->next[s] = NONE;
 		r->tin[s] = r->tout[s] = 0;
 		r->child[s] = r->sib[s] = r->psib[s] = NONE;
 		r->plat[s] = 0;
-	}
-	if (r->goal != NONE) {
-		/* reverse CSR with effective costs, then Dijkstra from the goal */
-		rstart = calloc((size_t)n + 2, sizeof(*rstart));
-		rfrom = malloc((size_t)m->ne * sizeof(*rfrom) + 4);
-		rcost = malloc((size_t)m->ne * sizeof(*rcost) + 4);
-		if (!rstart || !rfrom || !rcost)
-			goto out;
-		for (s = 0; s < n; s++)
-			rstart[s + 2] = m->at[s] == NONE ? 0 : m->adj[s].nin;
-		for (s = 0; s < n; s++)
-			rstart[s + 2] += rstart[s + 1];
-		for (s = 0; s < n; s++) {
-			const struct spinal_gm_adj *a = &m->adj[s];
-
-			if (m->at[s] == NONE)
-				continue;
-			for (k = 0; k < a->nout; k++) {
-				uint32_t j = rstart[a->out[k].to + 1]++;
-
-				rfrom[j] = s;
-				rcost[j] = spinal_gm_cost(m, s, &a->out[k]);
-			}
-		}
-		r->dist[r->goal] = 0;
-		if (heap_push(r, &hn, 0, r->goal))
-			goto out;
-		while (hn) {
-			struct groute_heap t = heap_pop(r, &hn);
-
-			if (t.d > r->dist[t.v])
-				continue; /* stale entry */
-			for (k = rstart[t.v]; k < rstart[t.v + 1]; k++) {
-				uint32_t v = rfrom[k];
-				float nd = t.d + rcost[k];
-
-				if (nd < r->dist[v]) {
-					r->dist[v] = nd;
-					if (heap_push(r, &hn, nd, v))
-						goto out;
-				}
-			}
+		if (s >= m->nslots) {
+			r->dist[s] = INFINITY;
+			r->next[s] = NONE;
 		}
 	}
-	next_all(r, m);
-	rc = 0;
-out:
-	free(rstart);
-	free(rfrom);
-	free(rcost);
-	return rc;
+	if (dijkstra_all(r, m, 0))
+		return -ENOMEM;
+	tree_all(r, m);
+	return 0;
 }
 
 /* ---- incremental ---- */
@@ -477,6 +416,94 @@ static void invalidate(struct groute *r, uint32_t v)
 		for (c = r->child[u]; c != NONE; c = r->sib[c])
 			r->stk[sp++] = c;
 	}
+}
+
+static int dijkstra_all(struct groute *r, const struct spinal_gmodel *m, int diff)
+{
+	uint32_t n = m->nslots, s, k, hn = 0;
+	uint32_t *rstart = NULL, *rfrom = NULL;
+	float *rcost = NULL, *dist;
+	uint32_t *next;
+	int rc = -ENOMEM;
+
+	/* with @diff into new arrays first, to compare */
+	if (diff) {
+		dist = malloc(((size_t)n + 1) * sizeof(*dist));
+		next = malloc(((size_t)n + 1) * sizeof(*next));
+		if (!dist || !next)
+			goto out;
+	} else {
+		dist = r->dist;
+		next = r->next;
+	}
+	for (s = 0; s < n; s++) {
+		dist[s] = INFINITY;
+		next[s] = NONE;
+	}
+	if (r->goal != NONE) {
+		/* reverse CSR with effective costs: in-edges by ascending source */
+		rstart = calloc((size_t)n + 2, sizeof(*rstart));
+		rfrom = malloc((size_t)m->ne * sizeof(*rfrom) + 4);
+		rcost = malloc((size_t)m->ne * sizeof(*rcost) + 4);
+		if (!rstart || !rfrom || !rcost)
+			goto out;
+		for (s = 0; s < n; s++)
+			if (m->at[s] != NONE)
+				for (k = 0; k < m->adj[s].nout; k++)
+					rstart[m->adj[s].out[k].to + 2]++;
+		for (s = 0; s < n; s++)
+			rstart[s + 2] += rstart[s + 1];
+		for (s = 0; s < n; s++) {
+			const struct spinal_gm_adj *a = &m->adj[s];
+
+			if (m->at[s] == NONE)
+				continue;
+			for (k = 0; k < a->nout; k++) {
+				uint32_t j = rstart[a->out[k].to + 1]++;
+
+				rfrom[j] = s;
+				rcost[j] = spinal_gm_cost(m, s, &a->out[k]);
+			}
+		}
+		dist[r->goal] = 0;
+		next[r->goal] = r->goal;
+		if (heap_push(r, &hn, 0, r->goal))
+			goto out;
+		while (hn) {
+			struct groute_heap t = heap_pop(r, &hn);
+
+			if (t.d > dist[t.v])
+				continue; /* stale entry */
+			for (k = rstart[t.v]; k < rstart[t.v + 1]; k++) {
+				uint32_t v = rfrom[k];
+				float nd = t.d + rcost[k];
+
+				if (nd < dist[v]) {
+					dist[v] = nd;
+					next[v] = t.v;
+					if (heap_push(r, &hn, nd, v))
+						goto out;
+				}
+			}
+		}
+	}
+	if (diff)
+		for (s = 0; s < n; s++)
+			if (memcmp(&dist[s], &r->dist[s], sizeof(float)) || next[s] != r->next[s]) {
+				touch(r, s);
+				r->dist[s] = dist[s];
+				r->next[s] = next[s];
+			}
+	rc = 0;
+out:
+	if (diff) {
+		free(dist);
+		free(next);
+	}
+	free(rstart);
+	free(rfrom);
+	free(rcost);
+	return rc;
 }
 
 /* Best offer to @v from its out-neighbours; seeds the heap if it improves. */
@@ -549,12 +576,12 @@ int groute_update(struct groute *r, const struct spinal_gmodel *m, const uint32_
 		  uint32_t ntails, const uint32_t *gone, uint32_t ngone)
 {
 	uint32_t i, k, hn = 0, nm = 0, n0, *mv;
-	int err = 0;
+	int err = 0, pl0;
 
 	if (reserve(r, m->nslots))
 		return -ENOMEM;
 	r->nslots = m->nslots > r->nslots ? m->nslots : r->nslots;
-	r->did_full_next = r->did_full_label = 0;
+	r->did_full_next = r->did_full_label = r->all_changed = 0;
 	r->ntouched = 0;
 	r->settled = 0;
 	r->nmarked = 0;
@@ -568,10 +595,7 @@ int groute_update(struct groute *r, const struct spinal_gmodel *m, const uint32_
 			invalidate(r, c);
 		r->dist[g] = INFINITY;
 		r->next[g] = NONE;
-		if (r->plat[g]) {
-			r->plat[g] = 0;
-			r->nplat--;
-		}
+		set_tie(r, g, 0);
 	}
 	/* 2. tree edges that got longer or vanished */
 	for (i = 0; i < ntails; i++) {
@@ -640,10 +664,7 @@ int groute_update(struct groute *r, const struct spinal_gmodel *m, const uint32_
 					continue;
 				mark_bit(r, u, MK_CHK);
 				nn = pick(r, m, u, &pl);
-				if (pl != r->plat[u]) {
-					r->nplat += pl ? 1 : -1;
-					r->plat[u] = (uint8_t)pl;
-				}
+				set_tie(r, u, pl);
 				if (nn != r->next[u]) {
 					touch(r, u);
 					r->next[u] = nn;
@@ -656,20 +677,32 @@ int groute_update(struct groute *r, const struct spinal_gmodel *m, const uint32_
 		nn = m->at[v] == NONE ? NONE : pick(r, m, v, &pl);
 		if (m->at[v] == NONE)
 			pl = 0;
-		if (pl != r->plat[v]) {
-			r->nplat += pl ? 1 : -1;
-			r->plat[v] = (uint8_t)pl;
-		}
+		set_tie(r, v, pl);
 		if (nn != r->next[v]) {
 			touch(r, v);
 			r->next[v] = nn;
 		}
 	}
 	if (r->nplat) {
-		/* plateaus need the global rule: every next hop, every label */
-		round_end(r);
-		next_all(r, m);
-		return 0;
+		/* exact ties somewhere: the heap order of a full run decides them
+		 * (anywhere in the map, whatever this edit touched); the tree and
+		 * the labels still change only where next hops did */
+		if (dijkstra_all(r, m, 1))
+			goto nomem;
+		r->did_full_next = 1;
+		for (i = 0; i < r->ntouched; i++) { /* tie flags of what changed */
+			uint32_t v = r->touched[i];
+			const struct spinal_gm_adj *a = &m->adj[v];
+
+			if (m->at[v] == NONE)
+				continue;
+			(void)pick(r, m, v, &pl0);
+			set_tie(r, v, pl0);
+			for (k = 0; k < a->nin; k++) {
+				(void)pick(r, m, a->in[k], &pl0);
+				set_tie(r, a->in[k], pl0);
+			}
+		}
 	}
 	/* 6. the tree: cut every moved node, link the non-roots */
 	mv = (uint32_t *)r->it; /* scratch: the moved nodes */
@@ -724,7 +757,7 @@ nomem:
 
 const uint32_t *groute_changed(const struct groute *r, uint32_t *n, int *all)
 {
-	*all = r->did_full_next || r->did_full_label;
+	*all = r->all_changed;
 	*n = r->ntouched;
 	return r->touched;
 }

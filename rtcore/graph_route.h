@@ -5,14 +5,16 @@
  *
  * Definition (what a full computation and every incremental update give,
  * exactly, so an edited map answers as a fresh build of the same model):
+ * cost and next are what the reverse Dijkstra always computed -- binary
+ * heap, a node's in-edges relaxed in ascending index order, strict
+ * improvement, next(v) = the node whose pop last improved v.  That is:
  *   cost(v)  the float shortest-path cost v -> goal, each path summed from
- *            the goal outward (reverse Dijkstra, as always);
- *   next(v)  among out-neighbours w with cost(w) < cost(v) and
- *            cost(w) + c(v, w) == cost(v) (bit for bit), the one with the
- *            smallest (cost(w), index w).  A node that has no such w (a
- *            "plateau": zero-length or absorbed edges) takes, among the
- *            w with cost(w) == cost(v) that reach it, the one fewest such
- *            steps from a non-plateau node, then the smallest index;
+ *            the goal outward;
+ *   next(v)  the out-neighbour w with cost(w) < cost(v) and
+ *            cost(w) + c(v, w) == cost(v) (bit for bit) of smallest cost(w),
+ *            when that w is unique.  When it is not (a "tie": two exactly
+ *            equal routes, or none strictly closer, e.g. zero-length edges)
+ *            the heap's pop order decides, which only a full run knows;
  *   tin/tout labels of the tree (parent = next) with tin(a) <= tin(b) and
  *            tout(b) <= tout(a) iff a is an ancestor-or-self of b.  Their
  *            values are not part of the definition, only that relation.
@@ -20,9 +22,12 @@
  * An edit is applied the Ramalingam-Reps way: the subtrees hanging from
  * edges that got longer (or vanished) are invalidated, every node that may
  * improve is seeded and a Dijkstra restricted to the affected nodes settles
- * them; next hops are re-picked only where a cost or an edge changed, and
- * only the subtrees that moved are relabelled, inside the label gap of
- * their new parent (a full relabel when a gap is used up).
+ * them; next hops are re-picked only where a cost or an edge changed.  While
+ * the map has a tie anywhere (ntie > 0), next hops come from a full run
+ * instead (an edit anywhere can reorder the heap).  Either way only the
+ * subtrees that moved are relabelled, inside the label gap of their new
+ * parent (a full relabel when a gap is used up), and only changed nodes are
+ * reported.
  */
 #ifndef SPINAL_RTCORE_GRAPH_ROUTE_H
 #define SPINAL_RTCORE_GRAPH_ROUTE_H
@@ -39,8 +44,8 @@ struct groute {
 	uint32_t *next;
 	uint64_t *tin, *tout;
 	uint32_t *child, *sib, *psib; /* tree children: first child, next/prev sibling */
-	uint8_t *plat;          /* 1: plateau node */
-	uint32_t nplat;
+	uint8_t *plat;          /* 1: a tie decides next (see above) */
+	uint32_t nplat;         /* nodes with a tie */
 	/* scratch */
 	uint8_t *mk;
 	float *odist;
@@ -53,7 +58,7 @@ struct groute {
 	uint32_t heap_cap;
 	uint32_t epoch;
 	/* what the last round did */
-	int did_full_next, did_full_label;
+	int did_full_next, did_full_label, all_changed;
 	uint32_t settled;
 };
 
