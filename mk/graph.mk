@@ -43,3 +43,16 @@ bench-graph: $(GRAPH_BENCH)
 	$(GRAPH_BENCH) $(GRAPH_BENCH_ARGS)
 
 TSAN_CHECKS += check-graph-tsan
+
+# Before/after against a base commit (default main): whole-map load time,
+# interleaved, and callgrind instruction counts of kNN.  make bench-graph-ab [GRAPH_AB_BASE=ref]
+GRAPH_AB := $(O)/bin/graph-ab
+GRAPH_AB_BASE ?= main
+BINS += $(GRAPH_AB)
+$(GRAPH_AB): $(call obj,tools/bench/graph_ab.c) $(LIBRT) $(LIBSPINAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS_BASE) -o $@
+
+.PHONY: bench-graph-ab
+bench-graph-ab: $(GRAPH_AB)
+	O=$(O) tools/bench/graph_ab.sh $(GRAPH_AB_BASE)

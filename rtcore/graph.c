@@ -251,6 +251,12 @@ static int layout_by_cell(struct spinal_gmodel *m)
 
 /* ---- objects ---- */
 
+/* Node pages start on a cache line (aligned_alloc wants a multiple). */
+static struct spinal_gpage *page_alloc(void)
+{
+	return aligned_alloc(64, (sizeof(struct spinal_gpage) + 63) & ~(size_t)63);
+}
+
 static void node_fill(struct spinal_gnode *d, const struct spinal_gmodel *m,
 		      const struct groute *r, uint32_t s)
 {
@@ -276,7 +282,7 @@ static void node_fill(struct spinal_gnode *d, const struct spinal_gmodel *m,
 static struct spinal_gpage *page_new(const struct spinal_gmodel *m, const struct groute *r,
 				     uint32_t pi, uint64_t gen)
 {
-	struct spinal_gpage *p = aligned_alloc(64, sizeof(*p));
+	struct spinal_gpage *p = page_alloc();
 	uint32_t j;
 
 	if (!p)
@@ -673,7 +679,7 @@ static struct spinal_gpage *page_w(struct spinal_gbuild *b, uint32_t pi)
 	p = b->pages[pi];
 	if (p->gen == b->gen)
 		return p;
-	q = aligned_alloc(64, sizeof(*q));
+	q = page_alloc();
 	if (!q)
 		return NULL;
 	memcpy(q, p, sizeof(*q));
