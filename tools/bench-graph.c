@@ -90,33 +90,35 @@ static double median(double *v, size_t n)
 	return m;
 }
 
-/* Median of @v and a bootstrap 95 % interval of the median (2000 resamples). */
-static void boot(double *v, size_t n, double *med, double *lo, double *hi)
+/*
+ * Paired rounds a[i], b[i] through tools/bench/pairstat.py (the one
+ * statistic of every side-by-side benchmark: spreads, median ratio b/a,
+ * bootstrap 95 % interval); SPINAL_PAIRSTAT overrides its path.
+ */
+static void pairstat(const char *name, const char *an, const double *a, const char *bn,
+		     const double *b, int n, const char *goal)
 {
-	double *m = malloc(2000 * sizeof(*m)), *r = malloc(n * sizeof(*r));
-	uint64_t s = 12345;
-	size_t i, j;
+	const char *ps = getenv("SPINAL_PAIRSTAT") ? getenv("SPINAL_PAIRSTAT") :
+						     "tools/bench/pairstat.py";
+	char cmd[512];
+	FILE *f;
+	int i;
 
-	*med = median(v, n);
-	for (i = 0; i < 2000; i++) {
-		for (j = 0; j < n; j++)
-			r[j] = v[tu_rand(&s) % n];
-		m[i] = median(r, n);
+	if (access(ps, R_OK)) {
+		printf("  %s: %s not found (run from the source tree or set SPINAL_PAIRSTAT)\n", name, ps);
+		return;
 	}
-	qsort(m, 2000, sizeof(*m), dblcmp);
-	*lo = m[50];
-	*hi = m[1949];
-	free(m);
-	free(r);
-}
-
-static void print_ratio(const char *what, double *v, size_t n, const char *goal)
-{
-	double med, lo, hi;
-
-	boot(v, n, &med, &lo, &hi);
-	printf("  %-44s median %.3f  95%% CI [%.3f, %.3f]%s  %s\n", what, med, lo, hi,
-	       lo <= 1.0 && hi >= 1.0 ? "  (includes 1.0: no measurable difference)" : "", goal);
+	snprintf(cmd, sizeof(cmd), "python3 %s --name '%s' --unit ns --a '%s' --b '%s' | sed 's/^/  /'",
+		 ps, name, an, bn);
+	fflush(stdout);
+	f = popen(cmd, "w");
+	if (!f)
+		return;
+	for (i = 0; i < n; i++)
+		fprintf(f, "A %.1f\nB %.1f\n", a[i], b[i]);
+	pclose(f);
+	if (goal && *goal)
+		printf("    %s\n", goal);
 }
 
 static void pin(int cpu)
@@ -462,7 +464,7 @@ static void bench_read(void)
 	pthread_t th_rcu, th_rw;
 	size_t len;
 	void *blob = tu_blob_from_model(m, &len);
-	double *p99[4], *p50[4], *ratio = malloc((size_t)nr * sizeof(*ratio));
+	double *p99[4], *p50[4];
 	static const char *const name[4] = { "RCU, no updater", "RCU, updater publishing 1 kHz",
 					     "rwlock, no writer", "rwlock, writer 1 kHz" };
 
@@ -526,18 +528,12 @@ static void bench_read(void)
 		printf("  %-34s p50 %6.0f ns  p99 median %6.0f ns  (rounds: %.0f..%.0f ns)\n", name[v],
 		       median(p50[v], (size_t)nr), median(p99[v], (size_t)nr), lo, hi);
 	}
-	for (r = 0; r < nr; r++)
-		ratio[r] = p99[1][r] / p99[0][r];
-	print_ratio("p99 RCU publishing / RCU idle", ratio, (size_t)nr, "(goal <= 1.1)");
-	for (r = 0; r < nr; r++)
-		ratio[r] = p99[3][r] / p99[2][r];
-	print_ratio("p99 rwlock writing / rwlock idle", ratio, (size_t)nr, "");
-	for (r = 0; r < nr; r++)
-		ratio[r] = p99[1][r] / p99[3][r];
-	print_ratio("p99 RCU / rwlock, both under 1 kHz writes", ratio, (size_t)nr, "(goal <= 1.0)");
-	for (r = 0; r < nr; r++)
-		ratio[r] = p99[0][r] / p99[2][r];
-	print_ratio("p99 RCU / rwlock, both idle", ratio, (size_t)nr, "");
+	pairstat("read p99, RCU: publishing 1 kHz / idle", "idle", p99[0], "publishing", p99[1], nr,
+		 "goal: <= 1.1");
+	pairstat("read p99, rwlock: writing 1 kHz / idle", "idle", p99[2], "writing", p99[3], nr, NULL);
+	pairstat("read p99 under 1 kHz writes: RCU / rwlock", "rwlock", p99[3], "RCU", p99[1], nr,
+		 "goal: <= 1.0 (RCU not worse than the rwlock)");
+	pairstat("read p99 idle: RCU / rwlock", "rwlock", p99[2], "RCU", p99[0], nr, NULL);
 	printf("  raw p99 rounds (ns), RCU idle / RCU 1 kHz / rwlock idle / rwlock 1 kHz:\n");
 	for (r = 0; r < nr; r++)
 		printf("    round %2d: %6.0f %6.0f %6.0f %6.0f\n", r, p99[0][r], p99[1][r], p99[2][r],
@@ -547,7 +543,6 @@ static void bench_read(void)
 		free(p99[v]);
 		free(p50[v]);
 	}
-	free(ratio);
 	spinal_gm_destroy(m);
 	spinal_gm_destroy(mrw);
 	free(blob);
@@ -560,22 +555,24 @@ static void bench_read(void)
 static void bench_knn(void)
 {
 	static const uint32_t sizes[] = { 1000, 10000, 100000, 1000000 };
-	double p99_first = 0, p99_last = 0;
+	double p99_first = 0, p99_last = 0, w99_first = 0, w99_last = 0;
 	size_t si;
 
-	printf("3. kNN (k = 8) per query, uniform density (1 node/m^2), random queries in the map\n");
-	printf("  %8s %10s %10s %10s %12s %12s %9s %10s\n", "nodes", "grid p50", "grid p99",
-	       "grid max", "brute p50", "brute p99", "p99 ratio", "build ms");
+	printf("3. kNN (k = 8) per query, uniform density (1 node/m^2): random queries anywhere in the\n"
+	       "   map (cold caches on big maps), along a path (1 m/s at 1 kHz, as SFS queries), brute force\n");
+	printf("  %8s %10s %10s %10s %10s %10s %12s %12s %10s\n", "nodes", "grid p50", "grid p99",
+	       "grid max", "path p50", "path p99", "brute p50", "brute p99", "build ms");
 	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
 		uint32_t n = sizes[si], i;
 		float side;
 		struct spinal_gmodel *m;
 		struct spinal_graph *g;
-		uint64_t s = n, t0, tb, *gv, *bv;
+		uint64_t s = n, t0, tb, *gv, *bv, *wv;
+		float wx, wy, hd = 0;
 		size_t nq = quick ? 2000 : 50000, nb = n >= 1000000 ? (quick ? 10 : 100) :
 				n >= 100000 ? (quick ? 20 : 500) : 2000;
 		struct spinal_knn_hit h[8];
-		struct pct pg, pb;
+		struct pct pg, pb, pw;
 
 		if (quick && n > 100000)
 			break;
@@ -590,6 +587,19 @@ static void bench_knn(void)
 		tb = now_ns() - t0;
 		gv = malloc(nq * sizeof(*gv));
 		bv = malloc(nb * sizeof(*bv));
+		wv = malloc(nq * sizeof(*wv));
+		wx = side / 2;
+		wy = side / 2;
+		for (i = 0; i < nq; i++) { /* 1 mm per query, turning slowly, bouncing off the edges */
+			hd += tu_randf(&s, -0.01f, 0.01f);
+			wx += 0.001f * cosf(hd);
+			wy += 0.001f * sinf(hd);
+			if (wx < 0 || wx > side || wy < 0 || wy > side)
+				hd += 3.14159f;
+			t0 = now_ns();
+			spinal_graph_knn(g, wx, wy, 8, h);
+			wv[i] = now_ns() - t0;
+		}
 		for (i = 0; i < nq; i++) {
 			float x = tu_randf(&s, 0, side), y = tu_randf(&s, 0, side);
 
@@ -606,19 +616,26 @@ static void bench_knn(void)
 		}
 		pg = pct(gv, nq);
 		pb = pct(bv, nb);
-		if (si == 0)
+		pw = pct(wv, nq);
+		if (si == 0) {
 			p99_first = (double)pg.p99;
+			w99_first = (double)pw.p99;
+		}
 		p99_last = (double)pg.p99;
-		printf("  %8u %8llu ns %8llu ns %8llu ns %10llu ns %10llu ns %8.0fx %10.1f\n", n,
+		w99_last = (double)pw.p99;
+		printf("  %8u %7llu ns %7llu ns %7llu ns %7llu ns %7llu ns %9llu ns %9llu ns %10.1f\n", n,
 		       (unsigned long long)pg.p50, (unsigned long long)pg.p99,
-		       (unsigned long long)pg.max, (unsigned long long)pb.p50,
-		       (unsigned long long)pb.p99, (double)pb.p99 / pg.p99, tb / 1e6);
+		       (unsigned long long)pg.max, (unsigned long long)pw.p50,
+		       (unsigned long long)pw.p99, (unsigned long long)pb.p50,
+		       (unsigned long long)pb.p99, tb / 1e6);
 		free(gv);
+		free(wv);
 		free(bv);
 		spinal_graph_free(g, 0);
 		spinal_gm_destroy(m);
 	}
-	printf("  grid p99, largest / smallest map: %.2f\n\n", p99_last / p99_first);
+	printf("  p99 largest / smallest map: random queries %.2f, along a path %.2f\n\n",
+	       p99_last / p99_first, w99_last / w99_first);
 }
 
 /* ---------------- 4. offline around the sleep? ---------------- */

@@ -3,8 +3,9 @@
 # Before/after of the graph builder and kNN against a base commit:
 #   tools/bench/graph_ab.sh [BASE]        (default BASE=main; make bench-graph-ab)
 # 1. whole-map build (load) of 100k and 1M-node lattices, base and this tree
-#    interleaved (B, A, B, A ..., ROUNDS pairs, default 10): median ratio and
-#    a bootstrap 95 % interval, raw rounds;
+#    interleaved (base, this, base, this ..., ROUNDS pairs, default 10),
+#    summarised by tools/bench/pairstat.py (median ratio, bootstrap 95 %
+#    interval), raw rounds;
 # 2. callgrind instruction counts of spinal_graph_knn per query on fixed
 #    100k and 1M-node maps (deterministic), base -> this tree.
 # Prints numbers, asserts nothing.  Needs git, valgrind, python3.
@@ -38,23 +39,13 @@ for n in 100000 1000000; do
 		r=$((r + 1))
 	done
 done
-python3 - "$tmp" <<'PY'
-import random, statistics, sys
-d = sys.argv[1]
-print("1. whole-map build (load), lattice, ms: base / this tree, interleaved")
-for n in (100000, 1000000):
-    rows = [tuple(map(float, l.split())) for l in open("%s/rounds.%d" % (d, n))]
-    ratio = [a / b for b, a in rows]
-    rng = random.Random(1)
-    meds = sorted(statistics.median(rng.choice(ratio) for _ in ratio) for _ in range(2000))
-    lo, hi = meds[50], meds[1949]
-    print("  %7d nodes: base median %.1f ms (%.1f..%.1f), this tree median %.1f ms (%.1f..%.1f)"
-          % (n, statistics.median(b for b, _ in rows), min(b for b, _ in rows), max(b for b, _ in rows),
-             statistics.median(a for _, a in rows), min(a for _, a in rows), max(a for _, a in rows)))
-    print("           ratio this/base median %.3f 95%% CI [%.3f, %.3f]%s" % (
-        statistics.median(ratio), lo, hi, "  (includes 1.0: no measurable difference)" if lo <= 1 <= hi else ""))
-    print("           raw rounds (base, this): " + " ".join("%.1f/%.1f" % r for r in rows))
-PY
+echo "1. whole-map build (load) of a jittered lattice, ms per build: base = A, this tree = B"
+for n in 100000 1000000; do
+	awk '{print "A", $1; print "B", $2}' "$tmp/rounds.$n" |
+		python3 "$top/tools/bench/pairstat.py" --name "load $n nodes" --unit ms --a "$BASE" --b this |
+		sed 's/^/  /'
+	echo "  raw rounds (base this): $(tr '\n' ',' <"$tmp/rounds.$n")"
+done
 
 echo "2. callgrind: instructions per spinal_graph_knn call (k = 8, fixed queries, uniform map)"
 for n in 1000 100000 1000000; do
