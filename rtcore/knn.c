@@ -14,12 +14,10 @@
 struct best {
 	float d2;
 	uint32_t idx;
-	float x, y;
 };
 
 /* Insert into the sorted top-k list @b of length *n (max k). */
-static inline void best_add(struct best *b, unsigned int *n, unsigned int k, float d2, uint32_t idx,
-			    float x, float y)
+static inline void best_add(struct best *b, unsigned int *n, unsigned int k, float d2, uint32_t idx)
 {
 	unsigned int i;
 
@@ -32,8 +30,35 @@ static inline void best_add(struct best *b, unsigned int *n, unsigned int k, flo
 	}
 	b[i].d2 = d2;
 	b[i].idx = idx;
-	b[i].x = x;
-	b[i].y = y;
+}
+
+/* Items [i, end) of tile @t (contiguous: a run of cells in one tile row). */
+static inline void scan_items(const struct spinal_gtile *t, uint32_t i, uint32_t end, float x,
+			      float y, struct best *b, unsigned int *n, unsigned int k)
+{
+	for (; i < end; i++) {
+		float dx = t->it[i].x - x, dy = t->it[i].y - y;
+
+		best_add(b, n, k, dx * dx + dy * dy, t->it[i].idx);
+	}
+}
+
+/* Cells x0..x1 of row cy: per tile one contiguous run of items. */
+static inline void scan_row(const struct spinal_graph *g, int32_t x0, int32_t x1, int32_t cy,
+			    float x, float y, struct best *b, unsigned int *n, unsigned int k)
+{
+	const uint32_t m = (1u << SPINAL_GTILE_SHIFT) - 1;
+	const struct spinal_gtile *const *row =
+		&g->tile[(uint32_t)(cy >> SPINAL_GTILE_SHIFT) * g->tw];
+	uint32_t base = ((uint32_t)cy & m) << SPINAL_GTILE_SHIFT, cx = (uint32_t)x0;
+
+	while (cx <= (uint32_t)x1) {
+		const struct spinal_gtile *t = row[cx >> SPINAL_GTILE_SHIFT];
+		uint32_t last = (cx | m) < (uint32_t)x1 ? (cx | m) : (uint32_t)x1;
+
+		scan_items(t, t->start[base + (cx & m)], t->start[base + (last & m) + 1], x, y, b, n, k);
+		cx = last + 1;
+	}
 }
 
 /* Cell (cx, cy): its nodes are inline in its tile, one array to scan. */
@@ -49,17 +74,18 @@ static inline void scan_cell(const struct spinal_graph *g, int32_t cx, int32_t c
 	for (i = t->start[j]; i < end; i++) {
 		float dx = t->it[i].x - x, dy = t->it[i].y - y;
 
-		best_add(b, n, k, dx * dx + dy * dy, t->it[i].idx, t->it[i].x, t->it[i].y);
+		best_add(b, n, k, dx * dx + dy * dy, t->it[i].idx);
 	}
 }
 
-static int finish(float x, float y, const struct best *b, unsigned int n,
-		  struct spinal_knn_hit *out)
+static int finish(const struct spinal_graph *g, float x, float y, const struct best *b,
+		  unsigned int n, struct spinal_knn_hit *out)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		float dx = b[i].x - x, dy = b[i].y - y;
+		const struct spinal_gnode *nd = spinal_graph_node(g, b[i].idx);
+		float dx = nd->x - x, dy = nd->y - y;
 		float d = sqrtf(b[i].d2);
 
 		out[i].idx = b[i].idx;
@@ -79,7 +105,7 @@ int spinal_graph_knn(const struct spinal_graph *g, float x, float y, unsigned in
 		     struct spinal_knn_hit *out)
 {
 	struct best b[SPINAL_KNN_MAX];
-	int32_t gw = (int32_t)g->gw, gh = (int32_t)g->gh, cx, cy, r, i, j;
+	int32_t gw = (int32_t)g->gw, gh = (int32_t)g->gh, cx, cy, r, j;
 	unsigned int n = 0;
 
 	if (k == 0 || k > SPINAL_KNN_MAX || !isfinite(x) || !isfinite(y))
@@ -99,11 +125,9 @@ int spinal_graph_knn(const struct spinal_graph *g, float x, float y, unsigned in
 			scan_cell(g, cx, cy, x, y, b, &n, k);
 		} else {
 			if (y0 >= 0)
-				for (i = ix0; i <= ix1; i++)
-					scan_cell(g, i, y0, x, y, b, &n, k);
+				scan_row(g, ix0, ix1, y0, x, y, b, &n, k);
 			if (y1 < gh)
-				for (i = ix0; i <= ix1; i++)
-					scan_cell(g, i, y1, x, y, b, &n, k);
+				scan_row(g, ix0, ix1, y1, x, y, b, &n, k);
 			for (j = (y0 + 1 < 0 ? 0 : y0 + 1); j <= y1 - 1 && j < gh; j++) {
 				if (x0 >= 0)
 					scan_cell(g, x0, j, x, y, b, &n, k);
@@ -128,7 +152,7 @@ int spinal_graph_knn(const struct spinal_graph *g, float x, float y, unsigned in
 				break;
 		}
 	}
-	return finish(x, y, b, n, out);
+	return finish(g, x, y, b, n, out);
 }
 
 int spinal_graph_knn_brute(const struct spinal_graph *g, float x, float y, unsigned int k,
@@ -147,7 +171,7 @@ int spinal_graph_knn_brute(const struct spinal_graph *g, float x, float y, unsig
 		float dx = nd->x - x, dy = nd->y - y;
 
 		if (nd->live)
-			best_add(b, &n, k, dx * dx + dy * dy, i, nd->x, nd->y);
+			best_add(b, &n, k, dx * dx + dy * dy, i);
 	}
-	return finish(x, y, b, n, out);
+	return finish(g, x, y, b, n, out);
 }

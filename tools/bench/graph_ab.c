@@ -8,15 +8,59 @@
  *                          prints "load N <median ms>"
  *   graph_ab knn N Q       Q fixed 8-NN queries on an N-node uniform map
  *                          (run under callgrind, --toggle-collect=spinal_graph_knn)
+ *   graph_ab knnt N Q      the same queries along a path (1 mm apart, as SFS
+ *                          asks at 1 m/s and 1 kHz), timed: "knnt N <ns/query>"
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <spinal/config.h>
+
 #include "rtcore/graph.h"
 #include "rtcore/graph_edit.h"
 #include "rtcore/knn.h"
+
+/* Nodes and edges as a graph blob: loading one is O(E log E) in every
+ * version (single edits were O(E) each before issue 15). */
+struct blob {
+	struct spinal_graph_blob_hdr h;
+	struct spinal_graph_blob_node *nodes;
+	struct spinal_graph_blob_edge *edges;
+	uint32_t nn, ne, cap;
+};
+
+static void edge(struct blob *b, uint32_t from, uint32_t to)
+{
+	b->edges[b->ne++] = (struct spinal_graph_blob_edge){ from, to, 0, 0 };
+	b->edges[b->ne++] = (struct spinal_graph_blob_edge){ to, from, 0, 0 };
+}
+
+static struct spinal_gmodel *load(struct blob *b, uint32_t goal)
+{
+	size_t len = sizeof(b->h) + (size_t)b->nn * sizeof(*b->nodes) + (size_t)b->ne * sizeof(*b->edges);
+	unsigned char *p = calloc(1, len);
+	struct spinal_gmodel *m = NULL;
+
+	b->h.magic = SPINAL_GRAPH_BLOB_MAGIC;
+	b->h.version = SPINAL_GRAPH_BLOB_VERSION;
+	b->h.hdr_size = sizeof(b->h);
+	b->h.nnodes = b->nn;
+	b->h.nedges = b->ne;
+	b->h.goal_id = goal;
+	b->h.nodes_off = sizeof(b->h);
+	b->h.edges_off = b->h.nodes_off + (uint64_t)b->nn * sizeof(*b->nodes);
+	b->h.total_len = len;
+	memcpy(p, &b->h, sizeof(b->h));
+	memcpy(p + b->h.nodes_off, b->nodes, (size_t)b->nn * sizeof(*b->nodes));
+	memcpy(p + b->h.edges_off, b->edges, (size_t)b->ne * sizeof(*b->edges));
+	if (spinal_gm_from_blob(p, len, b->nn, &m))
+		m = NULL;
+	free(p);
+	return m;
+}
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -54,31 +98,35 @@ int main(int argc, char **argv)
 	struct spinal_gmodel *m;
 	struct spinal_graph *g;
 
-	if (argc != 4 || (strcmp(argv[1], "load") && strcmp(argv[1], "knn"))) {
-		fprintf(stderr, "usage: graph_ab load N REPS | graph_ab knn N QUERIES\n");
+	if (argc != 4 || (strcmp(argv[1], "load") && strcmp(argv[1], "knn") && strcmp(argv[1], "knnt"))) {
+		fprintf(stderr, "usage: graph_ab load N REPS | graph_ab knn|knnt N QUERIES\n");
 		return 2;
 	}
 	n = (uint32_t)atoi(argv[2]);
 	s = n;
 	while (side * side < n)
 		side++;
-	m = spinal_gm_create(n);
-	if (!m)
-		return 1;
+	struct blob b = { 0 };
+
+	b.nodes = calloc((size_t)n + 1, sizeof(*b.nodes));
+	b.edges = calloc(4 * (size_t)n + 1, sizeof(*b.edges));
 	if (!strcmp(argv[1], "load")) {
 		int reps = atoi(argv[3]), r;
 		double *t = calloc((size_t)reps + 1, sizeof(*t));
 
 		for (i = 0; i < n; i++)
-			spinal_gm_node_add(m, i, 0, (float)(i % side) + rndf(&s, -0.3f, 0.3f),
-					   (float)(i / side) + rndf(&s, -0.3f, 0.3f), 0);
+			b.nodes[b.nn++] = (struct spinal_graph_blob_node){
+				i, 0, (float)(i % side) + rndf(&s, -0.3f, 0.3f),
+				(float)(i / side) + rndf(&s, -0.3f, 0.3f), 0, 0 };
 		for (i = 0; i < n; i++) {
 			if (i % side + 1 < side && i + 1 < n)
-				spinal_gm_edge_add(m, i, i + 1, 0, 1);
+				edge(&b, i, i + 1);
 			if (i + side < n)
-				spinal_gm_edge_add(m, i, i + side, 0, 1);
+				edge(&b, i, i + side);
 		}
-		spinal_gm_set_goal(m, 0);
+		m = load(&b, 0);
+		if (!m)
+			return 1;
 		for (r = 0; r < reps; r++) {
 			double t0 = now_ms();
 
@@ -95,18 +143,38 @@ int main(int argc, char **argv)
 		volatile float sink = 0;
 
 		for (i = 0; i < n; i++)
-			spinal_gm_node_add(m, i, 0, rndf(&s, 0, (float)side), rndf(&s, 0, (float)side), 0);
+			b.nodes[b.nn++] = (struct spinal_graph_blob_node){
+				i, 0, rndf(&s, 0, (float)side), rndf(&s, 0, (float)side), 0, 0 };
+		m = load(&b, SPINAL_NODE_NONE);
+		if (!m)
+			return 1;
 		g = spinal_graph_build(m, 1);
-		for (i = 0; i < (uint32_t)q; i++) {
-			float x = rndf(&s, 0, (float)side), y = rndf(&s, 0, (float)side);
+		if (!strcmp(argv[1], "knn")) {
+			for (i = 0; i < (uint32_t)q; i++) {
+				float x = rndf(&s, 0, (float)side), y = rndf(&s, 0, (float)side);
 
-			if (spinal_graph_knn(g, x, y, 8, h) > 0)
-				sink += h[0].dist;
+				if (spinal_graph_knn(g, x, y, 8, h) > 0)
+					sink += h[0].dist;
+			}
+			printf("knn %u %d\n", n, q);
+		} else {
+			float x = (float)side / 2, y = (float)side / 2, hd = 0;
+			double t0 = now_ms();
+
+			for (i = 0; i < (uint32_t)q; i++) {
+				hd += rndf(&s, -0.01f, 0.01f);
+				x += 0.001f * cosf(hd);
+				y += 0.001f * sinf(hd);
+				if (spinal_graph_knn(g, x, y, 8, h) > 0)
+					sink += h[0].dist;
+			}
+			printf("knnt %u %.1f\n", n, (now_ms() - t0) * 1e6 / q);
 		}
 		(void)sink;
-		printf("knn %u %d\n", n, q);
 		spinal_graph_free(g, 0);
 	}
 	spinal_gm_destroy(m);
+	free(b.nodes);
+	free(b.edges);
 	return 0;
 }

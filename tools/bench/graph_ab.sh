@@ -6,8 +6,9 @@
 #    interleaved (base, this, base, this ..., ROUNDS pairs, default 10),
 #    summarised by tools/bench/pairstat.py (median ratio, bootstrap 95 %
 #    interval), raw rounds;
-# 2. callgrind instruction counts of spinal_graph_knn per query on fixed
-#    100k and 1M-node maps (deterministic), base -> this tree.
+# 2. kNN along a path (as SFS queries), ns per query, interleaved the same way;
+# 3. callgrind instruction counts of spinal_graph_knn per query on fixed
+#    1k, 100k and 1M-node maps (deterministic), base -> this tree.
 # Prints numbers, asserts nothing.  Needs git, valgrind, python3.
 set -eu
 BASE=${1:-main}
@@ -47,7 +48,19 @@ for n in 100000 1000000; do
 	echo "  raw rounds (base this): $(tr '\n' ',' <"$tmp/rounds.$n")"
 done
 
-echo "2. callgrind: instructions per spinal_graph_knn call (k = 8, fixed queries, uniform map)"
+echo "2. kNN (k = 8) along a path, ns per query: base = A, this tree = B, interleaved"
+for n in 1000 100000 1000000; do
+	r=0
+	while [ $r -lt "$ROUNDS" ]; do
+		echo "A $("$OLD" knnt $n 200000 | awk '{print $3}')"
+		echo "B $("$NEW" knnt $n 200000 | awk '{print $3}')"
+		r=$((r + 1))
+	done >"$tmp/knnt.$n"
+	python3 "$top/tools/bench/pairstat.py" --name "knn $n nodes" --unit ns --a "$BASE" --b this \
+		<"$tmp/knnt.$n" | sed 's/^/  /'
+done
+
+echo "3. callgrind: instructions per spinal_graph_knn call (k = 8, fixed queries, uniform map)"
 for n in 1000 100000 1000000; do
 	q=2000
 	for side in base new; do
@@ -57,6 +70,6 @@ for n in 1000 100000 1000000; do
 		ir=$(callgrind_annotate "$tmp/cg.$side.$n" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
 		eval "ir_$side=$ir"
 	done
-	python3 -c "import sys; b, a, q = map(int, sys.argv[1:]); print('  %7s nodes: base %6.0f, this tree %6.0f instructions/query (%+.1f%%)' % (sys.argv[4], b / q, a / q, 100.0 * (a - b) / b))" \
+	python3 -c "import sys; b, a, q = map(int, sys.argv[1:4]); print('  %7s nodes: base %6.0f, this tree %6.0f instructions/query (%+.1f%%)' % (sys.argv[4], b / q, a / q, 100.0 * (a - b) / b))" \
 		"$ir_base" "$ir_new" $q $n
 done
