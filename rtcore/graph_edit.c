@@ -249,59 +249,50 @@ int spinal_gm_node_move(struct spinal_gmodel *m, uint32_t id, uint32_t flags, fl
 	return 0;
 }
 
+/* Room for one more element in a list of @n (capacity *cap, elements of
+ * @elem bytes) that may live in the model's arena.  0 or -ENOMEM. */
+static int list_room(struct spinal_gmodel *m, void **list, uint32_t n, uint32_t *cap, size_t elem)
+{
+	uint32_t nc;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 4;
+	p = malloc((size_t)nc * elem);
+	if (!p)
+		return -ENOMEM;
+	if (n)
+		memcpy(p, *list, (size_t)n * elem);
+	if (!in_arena(m, *list))
+		free(*list);
+	*list = p;
+	*cap = nc;
+	return 0;
+}
+
 static int list_push_out(struct spinal_gmodel *m, struct spinal_gm_adj *a, struct spinal_gm_out e)
 {
-	if (a->nout == a->cout) {
-		uint32_t nc = a->cout ? a->cout * 2 : 4;
-		struct spinal_gm_out *p = malloc((size_t)nc * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		if (a->nout)
-			memcpy(p, a->out, (size_t)a->nout * sizeof(*p));
-		if (!in_arena(m, a->out))
-			free(a->out);
-		a->out = p;
-		a->cout = nc;
-	}
+	if (list_room(m, (void **)&a->out, a->nout, &a->cout, sizeof(*a->out)))
+		return -ENOMEM;
 	a->out[a->nout++] = e;
 	return 0;
 }
 
 static int list_push_in(struct spinal_gmodel *m, struct spinal_gm_adj *a, uint32_t from)
 {
-	if (a->nin == a->cin) {
-		uint32_t nc = a->cin ? a->cin * 2 : 4;
-		uint32_t *p = malloc((size_t)nc * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		if (a->nin)
-			memcpy(p, a->in, (size_t)a->nin * sizeof(*p));
-		if (!in_arena(m, a->in))
-			free(a->in);
-		a->in = p;
-		a->cin = nc;
-	}
+	if (list_room(m, (void **)&a->in, a->nin, &a->cin, sizeof(*a->in)))
+		return -ENOMEM;
 	a->in[a->nin++] = from;
 	return 0;
 }
 
 /* Room for one more out-edge in @a and one more in-edge in @b, or -ENOMEM. */
-static int lists_reserve(struct spinal_gmodel *m, struct spinal_gm_adj *a, struct spinal_gm_adj *b,
-			 uint32_t extra_out)
+static int lists_reserve(struct spinal_gmodel *m, struct spinal_gm_adj *a, struct spinal_gm_adj *b)
 {
-	struct spinal_gm_out dummy = { 0, 0 };
-	uint32_t k;
-
-	for (k = 0; k < extra_out; k++) {
-		if (list_push_out(m, a, dummy))
-			return -ENOMEM;
-	}
-	a->nout -= extra_out;
-	if (list_push_in(m, b, 0))
+	if (list_room(m, (void **)&a->out, a->nout, &a->cout, sizeof(*a->out)) ||
+	    list_room(m, (void **)&b->in, b->nin, &b->cin, sizeof(*b->in)))
 		return -ENOMEM;
-	b->nin--;
 	return 0;
 }
 
@@ -394,8 +385,8 @@ int spinal_gm_edge_add(struct spinal_gmodel *m, uint32_t from, uint32_t to, floa
 	if (m->nodes[fi].outdeg >= SPINAL_GRAPH_MAX_DEGREE ||
 	    (bidir && m->nodes[ti].outdeg >= SPINAL_GRAPH_MAX_DEGREE))
 		return REJ(CAPACITY);
-	if (lists_reserve(m, &m->adj[f], &m->adj[t], 1) ||
-	    (bidir && lists_reserve(m, &m->adj[t], &m->adj[f], 1)))
+	if (lists_reserve(m, &m->adj[f], &m->adj[t]) ||
+	    (bidir && lists_reserve(m, &m->adj[t], &m->adj[f])))
 		return REJ(NOMEM);
 	edge_add1(m, fi, ti, cost);
 	if (bidir)

@@ -131,46 +131,37 @@ static void *table_copy(const void *src, uint32_t n, uint32_t nnew)
 	return t;
 }
 
+/* Make *@tab (a table of @n pointers, still the previous snapshot's @src)
+ * this round's own copy, @nnew long.  0 or -ENOMEM. */
+static int own_table(struct spinal_gbuild *b, void *tab, const void *src, uint32_t n,
+		     uint32_t nnew, int *own)
+{
+	void **t;
+
+	if (*own)
+		return 0;
+	t = table_copy(src, n, nnew);
+	if (!t)
+		return -ENOMEM;
+	memcpy(tab, &t, sizeof(t));
+	*own = 1;
+	b->bytes += (size_t)nnew * sizeof(void *);
+	return 0;
+}
+
 static int own_pages(struct spinal_gbuild *b)
 {
-	if (b->own_p)
-		return 0;
-	b->pages = table_copy(b->prev->page, b->prev->npages, b->npages);
-	if (!b->pages) {
-		b->pages = (struct spinal_gpage **)b->prev->page;
-		return -ENOMEM;
-	}
-	b->own_p = 1;
-	b->bytes += (size_t)b->npages * sizeof(void *);
-	return 0;
+	return own_table(b, &b->pages, b->prev->page, b->prev->npages, b->npages, &b->own_p);
 }
 
 static int own_adj(struct spinal_gbuild *b)
 {
-	if (b->own_a)
-		return 0;
-	b->adj = table_copy(b->prev->adj, b->prev->npages, b->npages);
-	if (!b->adj) {
-		b->adj = (struct spinal_gadj **)b->prev->adj;
-		return -ENOMEM;
-	}
-	b->own_a = 1;
-	b->bytes += (size_t)b->npages * sizeof(void *);
-	return 0;
+	return own_table(b, &b->adj, b->prev->adj, b->prev->npages, b->npages, &b->own_a);
 }
 
 static int own_tiles(struct spinal_gbuild *b)
 {
-	if (b->own_t)
-		return 0;
-	b->tiles = table_copy(b->prev->tile, b->prev->ntiles, b->ntiles);
-	if (!b->tiles) {
-		b->tiles = (struct spinal_gtile **)b->prev->tile;
-		return -ENOMEM;
-	}
-	b->own_t = 1;
-	b->bytes += (size_t)b->ntiles * sizeof(void *);
-	return 0;
+	return own_table(b, &b->tiles, b->prev->tile, b->prev->ntiles, b->ntiles, &b->own_t);
 }
 
 static struct spinal_gpage *page_w(struct spinal_gbuild *b, uint32_t pi)

@@ -230,28 +230,27 @@ static void set_tie(struct groute *r, uint32_t v, int tie)
 
 /* ---- labels ---- */
 
-static void label_all(struct groute *r)
-{
-	uint32_t s, reach = 0, sp = 0;
-	uint64_t step, ctr;
+static void touch(struct groute *r, uint32_t v);
 
-	for (s = 0; s < r->nslots; s++) {
-		r->tin[s] = r->tout[s] = 0;
-		reach += r->next[s] != NONE;
-	}
-	if (r->goal == NONE)
-		return;
-	step = LABEL_SPAN / (2ull * reach + 1);
-	ctr = step;
-	r->tin[r->goal] = ctr;
+/* DFS over the children lists from @v: tin/tout every @step from @ctr on.
+ * @mark: touch() every node labelled (an incremental round). */
+static void label_dfs(struct groute *r, uint32_t v, uint64_t ctr, uint64_t step, int mark)
+{
+	uint32_t sp = 0;
+
+	if (mark)
+		touch(r, v);
+	r->tin[v] = ctr;
 	ctr += step;
-	r->stk[sp] = r->goal;
-	r->memo[sp++] = r->child[r->goal];
+	r->stk[sp] = v;
+	r->memo[sp++] = r->child[v];
 	while (sp) {
 		uint32_t c = r->memo[sp - 1];
 
 		if (c != NONE) {
 			r->memo[sp - 1] = r->sib[c];
+			if (mark)
+				touch(r, c);
 			r->tin[c] = ctr;
 			ctr += step;
 			r->stk[sp] = c;
@@ -262,8 +261,24 @@ static void label_all(struct groute *r)
 			sp--;
 		}
 	}
+}
+
+/* Every label, spread evenly over (0, LABEL_SPAN]; unreachable: 0, 0. */
+static void label_all(struct groute *r)
+{
+	uint32_t s, reach = 0;
+	uint64_t step;
+
+	for (s = 0; s < r->nslots; s++) {
+		r->tin[s] = r->tout[s] = 0;
+		reach += r->next[s] != NONE;
+	}
 	r->did_full_label = 1;
 	r->all_changed = 1;
+	if (r->goal == NONE)
+		return;
+	step = LABEL_SPAN / (2ull * reach + 1);
+	label_dfs(r, r->goal, step, step, 0);
 }
 
 static uint32_t subtree_size(struct groute *r, uint32_t v)
@@ -281,41 +296,17 @@ static uint32_t subtree_size(struct groute *r, uint32_t v)
 	return n;
 }
 
-static void touch(struct groute *r, uint32_t v);
-
 /* Labels for the subtree of @v strictly inside (lo, hi).  -1: no room. */
 static int label_sub(struct groute *r, uint32_t v, uint64_t lo, uint64_t hi)
 {
-	uint32_t s = subtree_size(r, v), sp = 0;
-	uint64_t step, ctr;
+	uint64_t step;
 
 	if (hi <= lo)
 		return -1;
-	step = (hi - lo) / (2ull * s + 1);
+	step = (hi - lo) / (2ull * subtree_size(r, v) + 1);
 	if (step == 0)
 		return -1;
-	ctr = lo + step;
-	touch(r, v);
-	r->tin[v] = ctr;
-	ctr += step;
-	r->stk[sp] = v;
-	r->memo[sp++] = r->child[v];
-	while (sp) {
-		uint32_t c = r->memo[sp - 1];
-
-		if (c != NONE) {
-			r->memo[sp - 1] = r->sib[c];
-			touch(r, c);
-			r->tin[c] = ctr;
-			ctr += step;
-			r->stk[sp] = c;
-			r->memo[sp++] = r->child[c];
-		} else {
-			r->tout[r->stk[sp - 1]] = ctr;
-			ctr += step;
-			sp--;
-		}
-	}
+	label_dfs(r, v, lo + step, step, 1);
 	return 0;
 }
 
