@@ -85,7 +85,6 @@ void spinal_gm_destroy(struct spinal_gmodel *m)
 	free(m->at);
 	free(m->adj);
 	free(m->free_slots);
-	free(m->freed);
 	free(m->d.mark);
 	free(m->d.list);
 	free(m);
@@ -146,11 +145,23 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 	return 0;
 }
 
+/* realloc *@pp (a pointer variable of any type) to @bytes.  0 or -ENOMEM. */
+static int resize(void *pp, size_t bytes)
+{
+	void *q, *old;
+
+	memcpy(&old, pp, sizeof(old));
+	q = realloc(old, bytes);
+	if (!q)
+		return -ENOMEM;
+	memcpy(pp, &q, sizeof(q));
+	return 0;
+}
+
 /* Per-slot arrays for at least @need slots. */
 static int slots_reserve(struct spinal_gmodel *m, uint32_t need)
 {
 	uint32_t nc = m->slot_cap ? m->slot_cap : 64, old = m->slot_cap;
-	void *p;
 
 	if (need <= m->slot_cap)
 		return 0;
@@ -158,30 +169,11 @@ static int slots_reserve(struct spinal_gmodel *m, uint32_t need)
 		nc *= 2;
 	if (nc > m->max_nodes && need <= m->max_nodes)
 		nc = m->max_nodes;
-	p = realloc(m->at, (size_t)nc * sizeof(*m->at));
-	if (!p)
+	if (resize(&m->at, (size_t)nc * sizeof(*m->at)) ||
+	    resize(&m->adj, (size_t)nc * sizeof(*m->adj)) || resize(&m->d.mark, nc) ||
+	    resize(&m->free_slots, (size_t)nc * sizeof(*m->free_slots)) ||
+	    resize(&m->d.list, (size_t)nc * sizeof(*m->d.list)))
 		return -ENOMEM;
-	m->at = p;
-	p = realloc(m->adj, (size_t)nc * sizeof(*m->adj));
-	if (!p)
-		return -ENOMEM;
-	m->adj = p;
-	p = realloc(m->d.mark, nc);
-	if (!p)
-		return -ENOMEM;
-	m->d.mark = p;
-	p = realloc(m->free_slots, (size_t)nc * sizeof(*m->free_slots));
-	if (!p)
-		return -ENOMEM;
-	m->free_slots = p;
-	p = realloc(m->freed, (size_t)nc * sizeof(*m->freed));
-	if (!p)
-		return -ENOMEM;
-	m->freed = p;
-	p = realloc(m->d.list, (size_t)nc * sizeof(*m->d.list));
-	if (!p)
-		return -ENOMEM;
-	m->d.list = p;
 	memset(m->at + old, 0xff, (size_t)(nc - old) * sizeof(*m->at));
 	memset(m->adj + old, 0, (size_t)(nc - old) * sizeof(*m->adj));
 	memset(m->d.mark + old, 0, nc - old);

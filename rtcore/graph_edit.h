@@ -77,8 +77,7 @@ struct spinal_gmodel {
 	struct spinal_gm_adj *adj;      /* per slot */
 	uint32_t nslots;    /* slots in use are < nslots */
 	uint32_t slot_cap;
-	uint32_t *free_slots, nfree;    /* reusable (freed before the last clean) */
-	uint32_t *freed, nfreed;        /* freed since the last clean */
+	uint32_t *free_slots, nfree;    /* slots of removed nodes, reused first */
 	int numbered;       /* slots fixed by a snapshot already built */
 	void *arena;        /* bulk edge storage of a blob load */
 	size_t arena_len;

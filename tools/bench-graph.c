@@ -263,16 +263,11 @@ static void bench_builder(uint32_t n)
 
 static struct fx fx;
 
-/* Edit -> visible through the updater: ring write to a reader seeing it. */
-static void bench_e2e(uint32_t n, uint32_t poll_us)
+/* The real updater over the fixture's ring, publishing @blob first; the
+ * caller is registered and online afterwards. */
+static void updater_up(void *blob, size_t len, uint32_t n, uint32_t poll_us)
 {
-	uint32_t side, reps = quick ? 10 : 100, i;
-	struct spinal_gmodel *m = lattice(n, &side);
 	struct spinal_updater_cfg c;
-	uint64_t *v = malloc(reps * sizeof(*v)), s = 3, t0;
-	size_t len;
-	void *blob = tu_blob_from_model(m, &len);
-	struct pct p;
 
 	fx_init(&fx);
 	c = fx_cfg(&fx);
@@ -280,9 +275,27 @@ static void bench_e2e(uint32_t n, uint32_t poll_us)
 	c.initial_blob_len = len;
 	c.max_nodes = n;
 	c.rt_cpu = 0;
-	c.poll_us = poll_us;
+	if (poll_us)
+		c.poll_us = poll_us;
 	spinal_rcu_register();
 	fx.u = spinal_updater_start(&c);
+	if (!fx.u) {
+		perror("spinal-bench-graph: spinal_updater_start");
+		exit(1);
+	}
+}
+
+/* Edit -> visible through the updater: ring write to a reader seeing it. */
+static void bench_e2e(uint32_t n, uint32_t poll_us)
+{
+	uint32_t side, reps = quick ? 10 : 100, i;
+	struct spinal_gmodel *m = lattice(n, &side);
+	uint64_t *v = malloc(reps * sizeof(*v)), s = 3, t0;
+	size_t len;
+	void *blob = tu_blob_from_model(m, &len);
+	struct pct p;
+
+	updater_up(blob, len, n, poll_us);
 	for (i = 0; i < reps; i++) {
 		uint32_t id = (uint32_t)(tu_rand(&s) % n);
 		const struct spinal_gnode *nd;
@@ -460,7 +473,6 @@ static void bench_read(void)
 	size_t cap = 4u << 20;
 	uint64_t *buf = malloc(cap * sizeof(*buf)), f0, g0, pubs = 0, swaps = 0;
 	struct spinal_gmodel *m = lattice(n, NULL), *mrw = lattice(n, NULL);
-	struct spinal_updater_cfg c;
 	pthread_t th_rcu, th_rw;
 	size_t len;
 	void *blob = tu_blob_from_model(m, &len);
@@ -475,15 +487,8 @@ static void bench_read(void)
 		p50[v] = malloc((size_t)nr * sizeof(double));
 	}
 	rd_n = n;
-	fx_init(&fx);
-	c = fx_cfg(&fx);
-	c.initial_blob = blob;
-	c.initial_blob_len = len;
-	c.max_nodes = n;
-	c.rt_cpu = 0;
 	pin(0);
-	spinal_rcu_register();
-	fx.u = spinal_updater_start(&c);
+	updater_up(blob, len, n, 0);
 	spinal_rcu_offline();
 	atomic_store(&feed_on, 0);
 	pthread_create(&th_rcu, NULL, feed_rcu, NULL);
@@ -680,7 +685,6 @@ static void *reader_1khz(void *arg)
 static void bench_offline(void)
 {
 	struct spinal_gmodel *m = lattice(1000, NULL);
-	struct spinal_updater_cfg c;
 	size_t len;
 	void *blob = tu_blob_from_model(m, &len);
 	pthread_t th;
@@ -688,14 +692,7 @@ static void bench_offline(void)
 	uint64_t s = 1, *gp = malloc((size_t)reps * sizeof(*gp));
 
 	printf("4. RT thread offline around its sleep?  1 kHz reader; grace periods from another thread\n");
-	fx_init(&fx);
-	c = fx_cfg(&fx);
-	c.initial_blob = blob;
-	c.initial_blob_len = len;
-	c.max_nodes = 1000;
-	c.rt_cpu = 0;
-	spinal_rcu_register();
-	fx.u = spinal_updater_start(&c);
+	updater_up(blob, len, 1000, 0);
 	spinal_rcu_offline();
 	pthread_create(&th, NULL, reader_1khz, NULL);
 	for (mode = 0; mode < 2; mode++) {
