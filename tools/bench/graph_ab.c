@@ -10,6 +10,9 @@
  *                          (run under callgrind, --toggle-collect=spinal_graph_knn)
  *   graph_ab knnt N Q      the same queries along a path (1 mm apart, as SFS
  *                          asks at 1 m/s and 1 kHz), timed: "knnt N <ns/query>"
+ *   graph_ab sfs N Q       Q SFS ticks (k = 8, no cache) along a path on an
+ *                          N-node lattice with a goal: kNN, on-path, next hop
+ *                          (callgrind, --toggle-collect=sfs_compute)
  */
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include "rtcore/graph.h"
 #include "rtcore/graph_edit.h"
 #include "rtcore/knn.h"
+#include "rtcore/sfs.h"
 
 /* Nodes and edges as a graph blob: loading one is O(E log E) in every
  * version (single edits were O(E) each before issue 15). */
@@ -98,8 +102,9 @@ int main(int argc, char **argv)
 	struct spinal_gmodel *m;
 	struct spinal_graph *g;
 
-	if (argc != 4 || (strcmp(argv[1], "load") && strcmp(argv[1], "knn") && strcmp(argv[1], "knnt"))) {
-		fprintf(stderr, "usage: graph_ab load N REPS | graph_ab knn|knnt N QUERIES\n");
+	if (argc != 4 || (strcmp(argv[1], "load") && strcmp(argv[1], "knn") && strcmp(argv[1], "knnt") &&
+			  strcmp(argv[1], "sfs"))) {
+		fprintf(stderr, "usage: graph_ab load N REPS | graph_ab knn|knnt|sfs N QUERIES\n");
 		return 2;
 	}
 	n = (uint32_t)atoi(argv[2]);
@@ -110,7 +115,7 @@ int main(int argc, char **argv)
 
 	b.nodes = calloc((size_t)n + 1, sizeof(*b.nodes));
 	b.edges = calloc(4 * (size_t)n + 1, sizeof(*b.edges));
-	if (!strcmp(argv[1], "load")) {
+	if (!strcmp(argv[1], "load") || !strcmp(argv[1], "sfs")) {
 		int reps = atoi(argv[3]), r;
 		double *t = calloc((size_t)reps + 1, sizeof(*t));
 
@@ -127,6 +132,30 @@ int main(int argc, char **argv)
 		m = load(&b, 0);
 		if (!m)
 			return 1;
+		if (!strcmp(argv[1], "sfs")) {
+			struct sfs_cfg sc;
+			struct sfs sf;
+			struct sfs_out o;
+			float x = 0.5f, y = (float)side / 2, hd = 0.3f;
+			volatile float sink = 0;
+
+			g = spinal_graph_build(m, 1);
+			sfs_defaults(&sc);
+			sfs_init(&sf, &sc);
+			for (r = 0; r < reps; r++) {
+				hd += rndf(&s, -0.01f, 0.01f);
+				x += 0.001f * cosf(hd);
+				y += 0.001f * sinf(hd);
+				if (x < 0 || y < 0 || x > (float)side || y > (float)side)
+					hd += 3.14159f;
+				sfs_compute(&sf, g, x, y, hd, 1.0f, 0.0f, 0, 0, &o);
+				sink += o.f[3];
+			}
+			(void)sink;
+			printf("sfs %u %d\n", n, reps);
+			spinal_graph_free(g, 0);
+			reps = 0;
+		}
 		for (r = 0; r < reps; r++) {
 			double t0 = now_ms();
 
@@ -135,7 +164,8 @@ int main(int argc, char **argv)
 			spinal_graph_free(g, 0);
 		}
 		qsort(t, (size_t)reps, sizeof(*t), dcmp);
-		printf("load %u %.3f\n", n, t[reps / 2]);
+		if (reps)
+			printf("load %u %.3f\n", n, t[reps / 2]);
 		free(t);
 	} else {
 		int q = atoi(argv[3]);
@@ -165,6 +195,8 @@ int main(int argc, char **argv)
 				hd += rndf(&s, -0.01f, 0.01f);
 				x += 0.001f * cosf(hd);
 				y += 0.001f * sinf(hd);
+				if (x < 0 || y < 0 || x > (float)side || y > (float)side)
+					hd += 3.14159f; /* bounce off the edges */
 				if (spinal_graph_knn(g, x, y, 8, h) > 0)
 					sink += h[0].dist;
 			}

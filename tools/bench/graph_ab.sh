@@ -8,7 +8,8 @@
 #    interval), raw rounds;
 # 2. kNN along a path (as SFS queries), ns per query, interleaved the same way;
 # 3. callgrind instruction counts of spinal_graph_knn per query on fixed
-#    1k, 100k and 1M-node maps (deterministic), base -> this tree.
+#    1k, 100k and 1M-node maps, and of sfs_compute per tick (k = 8, along a
+#    path on a lattice with a goal), deterministic, base -> this tree.
 # Prints numbers, asserts nothing.  Needs git, valgrind, python3.
 set -eu
 BASE=${1:-main}
@@ -71,5 +72,18 @@ for n in 1000 100000 1000000; do
 		eval "ir_$side=$ir"
 	done
 	python3 -c "import sys; b, a, q = map(int, sys.argv[1:4]); print('  %7s nodes: base %6.0f, this tree %6.0f instructions/query (%+.1f%%)' % (sys.argv[4], b / q, a / q, 100.0 * (a - b) / b))" \
+		"$ir_base" "$ir_new" $q $n
+done
+echo "4. callgrind: instructions per sfs_compute tick (k = 8, no cache, along a path, lattice with a goal)"
+for n in 10000 100000; do
+	q=2000
+	for side in base new; do
+		prog=$OLD; [ $side = new ] && prog=$NEW
+		valgrind --tool=callgrind --toggle-collect=sfs_compute \
+			--callgrind-out-file="$tmp/cs.$side.$n" "$prog" sfs $n $q >/dev/null 2>&1
+		ir=$(callgrind_annotate "$tmp/cs.$side.$n" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+		eval "ir_$side=$ir"
+	done
+	python3 -c "import sys; b, a, q = map(int, sys.argv[1:4]); print('  %7s nodes: base %6.0f, this tree %6.0f instructions/tick (%+.1f%%)' % (sys.argv[4], b / q, a / q, 100.0 * (a - b) / b))" \
 		"$ir_base" "$ir_new" $q $n
 done
