@@ -49,7 +49,7 @@ static int reserve(struct groute *r, uint32_t need)
 	    grow_arr((void **)&r->child, sizeof(uint32_t), nc) ||
 	    grow_arr((void **)&r->sib, sizeof(uint32_t), nc) ||
 	    grow_arr((void **)&r->psib, sizeof(uint32_t), nc) ||
-	    grow_arr((void **)&r->plat, 1, nc) ||
+	    grow_arr((void **)&r->tie, 1, nc) ||
 	    grow_arr((void **)&r->mk, 1, nc) ||
 	    grow_arr((void **)&r->odist, sizeof(float), nc) ||
 	    grow_arr((void **)&r->onext, sizeof(uint32_t), nc) ||
@@ -64,7 +64,7 @@ static int reserve(struct groute *r, uint32_t need)
 		r->next[s] = NONE;
 		r->tin[s] = r->tout[s] = 0;
 		r->child[s] = r->sib[s] = r->psib[s] = NONE;
-		r->plat[s] = 0;
+		r->tie[s] = 0;
 		r->mk[s] = 0;
 	}
 	r->cap = nc;
@@ -87,7 +87,7 @@ void groute_fini(struct groute *r)
 	free(r->child);
 	free(r->sib);
 	free(r->psib);
-	free(r->plat);
+	free(r->tie);
 	free(r->mk);
 	free(r->odist);
 	free(r->onext);
@@ -222,9 +222,9 @@ static uint32_t pick(const struct groute *r, const struct spinal_gmodel *m, uint
 
 static void set_tie(struct groute *r, uint32_t v, int tie)
 {
-	if (tie != r->plat[v]) {
-		r->nplat += tie ? 1 : (uint32_t)-1;
-		r->plat[v] = (uint8_t)tie;
+	if (tie != r->tie[v]) {
+		r->ntie += tie ? 1 : (uint32_t)-1;
+		r->tie[v] = (uint8_t)tie;
 	}
 }
 
@@ -325,10 +325,10 @@ static void tree_all(struct groute *r, const struct spinal_gmodel *m)
 	uint32_t s;
 	int tie;
 
-	r->nplat = 0;
+	r->ntie = 0;
 	for (s = 0; s < r->nslots; s++) {
 		r->child[s] = r->sib[s] = r->psib[s] = NONE;
-		r->plat[s] = 0;
+		r->tie[s] = 0;
 	}
 	for (s = 0; s < r->nslots; s++) {
 		if (m->at[s] == NONE)
@@ -356,7 +356,7 @@ int groute_full(struct groute *r, const struct spinal_gmodel *m)
 	for (s = 0; s < r->cap; s++) { /* slots past n may hold an old model's state */
 		r->tin[s] = r->tout[s] = 0;
 		r->child[s] = r->sib[s] = r->psib[s] = NONE;
-		r->plat[s] = 0;
+		r->tie[s] = 0;
 		if (s >= m->nslots) {
 			r->dist[s] = INFINITY;
 			r->next[s] = NONE;
@@ -674,7 +674,7 @@ int groute_update(struct groute *r, const struct spinal_gmodel *m, const uint32_
 			r->next[v] = nn;
 		}
 	}
-	if (r->nplat) {
+	if (r->ntie) {
 		/* exact ties somewhere: the heap order of a full run decides them
 		 * (anywhere in the map, whatever this edit touched); the tree and
 		 * the labels still change only where next hops did */

@@ -44,8 +44,8 @@ struct groute {
 	uint32_t *next;
 	uint64_t *tin, *tout;
 	uint32_t *child, *sib, *psib; /* tree children: first child, next/prev sibling */
-	uint8_t *plat;          /* 1: a tie decides next (see above) */
-	uint32_t nplat;         /* nodes with a tie */
+	uint8_t *tie;           /* 1: a tie decides next (see above) */
+	uint32_t ntie;          /* nodes with a tie */
 	/* scratch */
 	uint8_t *mk;
 	float *odist;

@@ -18,7 +18,7 @@
  *           clock_nanosleep(...);
  *           g = spinal_graph_current();          NULL: no graph, stop safely
  *           ... spinal_graph_knn(g, ...), spinal_graph_next_hop(g, i) ...
- *           spinal_updater_report_visit(u, g->node[nearest].id);
+ *           spinal_updater_report_visit(u, spinal_graph_node(g, nearest)->id);
  *           spinal_rcu_quiescent();              g must not be used after this
  *   }
  *   spinal_rcu_unregister();
