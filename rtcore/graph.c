@@ -266,6 +266,8 @@ void gsnap_node_fill(struct spinal_gnode *d, const struct spinal_gmodel *m,
 	d->flags = m->nodes[i].flags;
 	d->visits = m->nodes[i].visits;
 	d->live = 1;
+	if (s >= r->cap)
+		return; /* a slot the route has not seen yet (filled again after it has) */
 	d->next = r->next[s];
 	d->cost = r->dist[s];
 	d->tin = r->tin[s];

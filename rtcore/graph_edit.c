@@ -487,7 +487,8 @@ int spinal_gm_renumber(struct spinal_gmodel *m, const uint32_t *slot_of_dense)
 	}
 	free(m->adj);
 	m->adj = nadj;
-	memset(m->at, 0xff, (size_t)m->slot_cap * sizeof(*m->at));
+	if (m->slot_cap) /* an empty model may have no slot arrays yet */
+		memset(m->at, 0xff, (size_t)m->slot_cap * sizeof(*m->at));
 	for (i = 0; i < m->n; i++) {
 		m->nodes[i].slot = slot_of_dense[i];
 		m->at[slot_of_dense[i]] = i;
