@@ -142,17 +142,20 @@ static inline uint32_t spinal_graph_next_hop(const struct spinal_graph *g, uint3
 	return i < g->nslots ? spinal_graph_node(g, i)->next : SPINAL_NODE_NONE;
 }
 
+/* Is node @b on the shortest path from node @a to the goal (both given by
+ * their node records)?  1 yes, 0 no.  RT-safe, O(1). */
+static inline int spinal_graph_on_path_nodes(const struct spinal_gnode *a, const struct spinal_gnode *b)
+{
+	return a->tout != 0 && b->tout != 0 && b->tin <= a->tin && a->tout <= b->tout;
+}
+
 /* Is node @v on the shortest path from node @u to the goal (u and goal
  * included)?  1 yes, 0 no.  RT-safe, O(1). */
 static inline int spinal_graph_on_path(const struct spinal_graph *g, uint32_t u, uint32_t v)
 {
-	const struct spinal_gnode *a, *b;
-
 	if (u >= g->nslots || v >= g->nslots)
 		return 0;
-	a = spinal_graph_node(g, u);
-	b = spinal_graph_node(g, v);
-	return a->tout != 0 && b->tout != 0 && b->tin <= a->tin && a->tout <= b->tout;
+	return spinal_graph_on_path_nodes(spinal_graph_node(g, u), spinal_graph_node(g, v));
 }
 
 /* Out-edges of node @i: *n edges from the returned array.  Any holder. */

@@ -33,6 +33,7 @@ struct spinal_gbuild {
 	uint64_t sum_total;     /* sum of prev's object checksums */
 	uint32_t nout;          /* live nodes of prev gsnap_outside its grid box */
 	uint32_t design;        /* node count prev's grid was sized for */
+	int broken;             /* route state unusable (a round failed): build from scratch */
 	/* one round */
 	uint64_t gen;
 	struct spinal_gpage **pages;    /* the new snapshot's tables: prev's */
@@ -585,15 +586,16 @@ struct spinal_graph *spinal_gbuild_next(struct spinal_gbuild *b, struct spinal_g
 	int rc = 1;
 
 	*junk = NULL;
-	if (b->prev && !m->d.full) {
+	if (b->prev && !m->d.full && !b->broken) {
 		rc = next_incr(b, m, gen, &g, junk);
 		if (rc == 0) {
 			b->prev = g;
 			spinal_gm_clean(m);
 			return g;
 		}
-		/* the route state may be half updated: start over */
 	}
+	/* from scratch; the route state is unusable until that succeeds */
+	b->broken = 1;
 	memset(&b->st, 0, sizeof(b->st));
 	b->st.full = b->st.route_full = b->st.relabel_full = 1;
 	if ((!m->numbered && gsnap_layout_by_cell(m)) || groute_full(&b->r, m)) {
@@ -626,6 +628,7 @@ struct spinal_graph *spinal_gbuild_next(struct spinal_gbuild *b, struct spinal_g
 		b->nout += gsnap_outside(&gm, m->nodes[s].x, m->nodes[s].y);
 	b->design = m->n;
 	b->prev = g;
+	b->broken = 0;
 	spinal_gm_clean(m);
 	return g;
 }

@@ -84,6 +84,7 @@ static void compute_spatial(const struct sfs_cfg *cfg, const struct spinal_graph
 	float ch = cosf(theta), sh = sinf(theta), dx, dy, d;
 	float *t = &o->f[4 * k];
 	uint32_t near = SPINAL_NODE_NONE, goal = SPINAL_NODE_NONE;
+	const struct spinal_gnode *nn;
 	int n = 0, i;
 
 	o->goal_x = pgx;
@@ -104,6 +105,8 @@ static void compute_spatial(const struct sfs_cfg *cfg, const struct spinal_graph
 	}
 	if (n > 0)
 		near = hit[0].idx;
+	/* the nearest node's record once; hit indices come from the snapshot */
+	nn = n > 0 ? spinal_graph_node(g, near) : NULL;
 	for (i = 0; i < (int)k; i++) {
 		float *f = &o->f[4 * i];
 
@@ -115,7 +118,7 @@ static void compute_spatial(const struct sfs_cfg *cfg, const struct spinal_graph
 		f[0] = hit[i].cos_b * ch + hit[i].sin_b * sh;
 		f[1] = hit[i].sin_b * ch - hit[i].cos_b * sh;
 		f[2] = clamp01(hit[i].dist * inv_r);
-		f[3] = (float)spinal_graph_on_path(g, near, hit[i].idx);
+		f[3] = (float)spinal_graph_on_path_nodes(nn, spinal_graph_node(g, hit[i].idx));
 	}
 
 	/* waypoint: next hop of the nearest node toward the goal */

@@ -166,6 +166,17 @@ static void next_tick(struct timespec *t, long ns)
 	}
 }
 
+/* A writer that fell behind skips ticks instead of catching up in a burst. */
+static void no_burst(struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > t->tv_sec + 1 ||
+	    (int64_t)(now.tv_sec - t->tv_sec) * 1000000000 + (now.tv_nsec - t->tv_nsec) > 1000000)
+		*t = now;
+}
+
 /* ---------------- 1. publish latency ---------------- */
 
 enum edit { E_MOVE, E_MOVE_FAR, E_EDGE, E_VISIT, E_NKINDS };
@@ -372,6 +383,7 @@ static void *feed_rcu(void *arg)
 		spinal_rcu_offline();
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
 		spinal_rcu_online();
+		no_burst(&t);
 		if (atomic_load(&feed_on) == 1) {
 			uint32_t id = (uint32_t)(tu_rand(&s) % rd_n), side = (uint32_t)sqrt(rd_n);
 			struct spinal_cfg_node nd = { id, 0, (float)(id % side) + tu_randf(&s, -0.4f, 0.4f),
@@ -407,6 +419,7 @@ static void *feed_rw(void *arg)
 
 		next_tick(&t, 1000000);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+		no_burst(&t);
 		if (atomic_load(&feed_on) != 2)
 			continue;
 		spinal_gm_node_move(m, id, 0, (float)(id % side) + tu_randf(&s, -0.4f, 0.4f),
