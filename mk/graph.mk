@@ -4,6 +4,7 @@
 #   make check-graph-torture-long     long run on request (GRAPH_TORTURE_LONG_ARGS)
 #   make SAN=tsan check-graph-tsan    torture + updater test under ThreadSanitizer
 #   make bench-graph                  benchmarks (not asserted), see docs/graph.md
+#   make bench-graph-ab               this tree vs main: load time, kNN/SFS instruction counts
 
 GRAPH_TORTURE := $(O)/tests/graph-torture
 GRAPH_BENCH := $(O)/bin/spinal-bench-graph
