@@ -556,6 +556,16 @@ int spinal_gm_prune(struct spinal_gmodel *m, uint32_t max)
 	return 0;
 }
 
+/* Edge @i of a validated blob (private copy) and its endpoints' dense indices. */
+static void blob_edge(const struct spinal_gmodel *m, const unsigned char *b,
+		      const struct spinal_graph_blob_hdr *h, uint32_t i,
+		      struct spinal_graph_blob_edge *e, uint32_t *fi, uint32_t *ti)
+{
+	memcpy(e, b + h->edges_off + (uint64_t)i * sizeof(*e), sizeof(*e));
+	*fi = spinal_gm_find(m, e->from);
+	*ti = spinal_gm_find(m, e->to);
+}
+
 int spinal_gm_from_blob(const void *blob, size_t len, uint32_t max_nodes,
 			struct spinal_gmodel **out)
 {
@@ -597,9 +607,7 @@ int spinal_gm_from_blob(const void *blob, size_t len, uint32_t max_nodes,
 		struct spinal_graph_blob_edge e;
 		uint32_t fi, ti;
 
-		memcpy(&e, b + h.edges_off + (uint64_t)i * sizeof(e), sizeof(e));
-		fi = spinal_gm_find(m, e.from);
-		ti = spinal_gm_find(m, e.to);
+		blob_edge(m, b, &h, i, &e, &fi, &ti);
 		if (fi == NONE || ti == NONE) {
 			rc = REJ(NO_NODE);
 			goto fail;
@@ -633,9 +641,7 @@ int spinal_gm_from_blob(const void *blob, size_t len, uint32_t max_nodes,
 		struct spinal_graph_blob_edge e;
 		uint32_t fi, ti;
 
-		memcpy(&e, b + h.edges_off + (uint64_t)i * sizeof(e), sizeof(e));
-		fi = spinal_gm_find(m, e.from);
-		ti = spinal_gm_find(m, e.to);
+		blob_edge(m, b, &h, i, &e, &fi, &ti);
 		if (out_find(&m->adj[fi], ti) != NONE) {
 			rc = REJ(EXISTS);
 			goto fail;

@@ -61,29 +61,25 @@ for n in 1000 100000 1000000; do
 		<"$tmp/knnt.$n" | sed 's/^/  /'
 done
 
-echo "3. callgrind: instructions per spinal_graph_knn call (k = 8, fixed queries, uniform map)"
-for n in 1000 100000 1000000; do
-	q=2000
+# instructions per call of $1 (callgrind) in "prog $2 N Q", base and this tree
+cg_compare() {
+	fn=$1 mode=$2 n=$3 q=$4 what=$5
 	for side in base new; do
 		prog=$OLD; [ $side = new ] && prog=$NEW
-		valgrind --tool=callgrind --toggle-collect=spinal_graph_knn \
-			--callgrind-out-file="$tmp/cg.$side.$n" "$prog" knn $n $q >/dev/null 2>&1
-		ir=$(callgrind_annotate "$tmp/cg.$side.$n" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+		valgrind --tool=callgrind --toggle-collect="$fn" \
+			--callgrind-out-file="$tmp/cg.$side" "$prog" "$mode" "$n" "$q" >/dev/null 2>&1
+		ir=$(callgrind_annotate "$tmp/cg.$side" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
 		eval "ir_$side=$ir"
 	done
-	python3 -c "import sys; b, a, q = map(int, sys.argv[1:4]); print('  %7s nodes: base %6.0f, this tree %6.0f instructions/query (%+.1f%%)' % (sys.argv[4], b / q, a / q, 100.0 * (a - b) / b))" \
-		"$ir_base" "$ir_new" $q $n
+	python3 -c "import sys; b, a, q = map(int, sys.argv[1:4]); print('  %7s nodes: base %6.0f, this tree %6.0f instructions/%s (%+.1f%%)' % (sys.argv[4], b / q, a / q, sys.argv[5], 100.0 * (a - b) / b))" \
+		"$ir_base" "$ir_new" "$q" "$n" "$what"
+}
+
+echo "3. callgrind: instructions per spinal_graph_knn call (k = 8, fixed queries, uniform map)"
+for n in 1000 100000 1000000; do
+	cg_compare spinal_graph_knn knn $n 2000 query
 done
 echo "4. callgrind: instructions per sfs_compute tick (k = 8, no cache, along a path, lattice with a goal)"
 for n in 10000 100000; do
-	q=2000
-	for side in base new; do
-		prog=$OLD; [ $side = new ] && prog=$NEW
-		valgrind --tool=callgrind --toggle-collect=sfs_compute \
-			--callgrind-out-file="$tmp/cs.$side.$n" "$prog" sfs $n $q >/dev/null 2>&1
-		ir=$(callgrind_annotate "$tmp/cs.$side.$n" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
-		eval "ir_$side=$ir"
-	done
-	python3 -c "import sys; b, a, q = map(int, sys.argv[1:4]); print('  %7s nodes: base %6.0f, this tree %6.0f instructions/tick (%+.1f%%)' % (sys.argv[4], b / q, a / q, 100.0 * (a - b) / b))" \
-		"$ir_base" "$ir_new" $q $n
+	cg_compare sfs_compute sfs $n 2000 tick
 done
