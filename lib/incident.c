@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/incident.h"
+#include "lib/jsonout.h"
 
 static const char *const cause_names[SPINAL_CAUSE_COUNT] = {
 	"unknown", "irq", "softirq", "thread_rt", "thread_other", "timer", "idle", "self", "preempted",
@@ -202,4 +203,96 @@ int spinal_incident_format(const struct spinal_incident *inc, char *buf, size_t 
 	if (at >= len)
 		buf[len - 1] = '\0';
 	return (int)at;
+}
+
+static const char *kind_name(uint32_t kind)
+{
+	return kind == SPINAL_INCIDENT_OVERRUN ? "overrun" : "late_wake";
+}
+
+static void report_json(FILE *f, const struct spinal_incident_ring *r, uint32_t nslots,
+			unsigned int last)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire), n;
+	unsigned int i, c, first = 1;
+
+	fprintf(f, "{\"source\":\"%s\",\"candidates\":%" PRIu64 ",\"published\":%" PRIu64
+		",\"skipped\":%" PRIu64 ",\"events_lost\":%" PRIu64 ",\"late_threshold_ns\":%" PRIu64
+		",\"by_cause\":{",
+		spinal_incident_source_name(atomic_load(&r->source)), atomic_load(&r->candidates),
+		head, atomic_load(&r->skipped), atomic_load(&r->events_lost),
+		atomic_load(&r->late_threshold_ns));
+	for (c = 0; c < SPINAL_CAUSE_COUNT; c++)
+		fprintf(f, "%s\"%s\":%" PRIu64, c ? "," : "", spinal_cause_name(c),
+			atomic_load(&r->by_cause[c]));
+	fprintf(f, "},\"last\":[");
+	for (n = head > last ? head - last : 0; n < head; n++) {
+		struct spinal_incident inc;
+		char text[768];
+
+		if (spinal_incident_read(r, nslots, n, &inc))
+			continue;
+		fprintf(f, "%s{\"n\":%" PRIu64 ",\"tick\":%" PRIu64 ",\"kind\":\"%s\",\"late_ns\":%" PRIu64
+			",\"planned_ns\":%" PRIu64 ",\"wake_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64
+			",\"source\":\"%s\",\"cause\":\"%s\",\"cause_ns\":{",
+			first ? "" : ",", n, inc.tick, kind_name(inc.kind), inc.late_ns, inc.planned_ns,
+			inc.wake_ns, inc.end_ns, spinal_incident_source_name(inc.source),
+			spinal_cause_name(inc.cause));
+		first = 0;
+		for (c = 0; c < SPINAL_CAUSE_COUNT; c++)
+			fprintf(f, "%s\"%s\":%" PRIu64, c ? "," : "", spinal_cause_name(c), inc.cause_ns[c]);
+		fprintf(f, "},\"top\":[");
+		for (i = 0; i < inc.ntop; i++) {
+			fprintf(f, "%s{\"cause\":\"%s\",\"id\":%d,\"prio\":%d,\"count\":%u,\"ns\":%" PRIu64
+				",\"name\":", i ? "," : "", spinal_cause_name(inc.top[i].cause),
+				inc.top[i].id, inc.top[i].prio, inc.top[i].count, inc.top[i].ns);
+			spinal_json_str(f, inc.top[i].name);
+			fputc('}', f);
+		}
+		spinal_incident_format(&inc, text, sizeof(text));
+		fprintf(f, "],\"text\":");
+		spinal_json_str(f, text);
+		fputc('}', f);
+	}
+	fprintf(f, "]}");
+}
+
+void spinal_incident_report(FILE *f, const struct spinal_incident_ring *r, size_t size,
+			    unsigned int last, int json)
+{
+	const char *why = "no incident section (core older than ABI section 12)";
+	uint32_t nslots = r ? spinal_incident_ring_check(r, size, &why) : 0;
+	uint64_t head, n;
+	unsigned int c;
+
+	if (!nslots) {
+		if (json) {
+			fprintf(f, "null");
+		} else {
+			fprintf(f, "  incidents: %s\n", why);
+		}
+		return;
+	}
+	if (json) {
+		report_json(f, r, nslots, last);
+		return;
+	}
+	head = atomic_load_explicit(&r->head, memory_order_acquire);
+	fprintf(f, "  incidents (%s): %" PRIu64 " late ticks, %" PRIu64 " attributed, %" PRIu64
+		" skipped, %" PRIu64 " kernel events lost; by cause:",
+		spinal_incident_source_name(atomic_load(&r->source)), atomic_load(&r->candidates),
+		head, atomic_load(&r->skipped), atomic_load(&r->events_lost));
+	for (c = 0; c < SPINAL_CAUSE_COUNT; c++)
+		if (atomic_load(&r->by_cause[c]))
+			fprintf(f, " %s=%" PRIu64, spinal_cause_name(c), atomic_load(&r->by_cause[c]));
+	fputc('\n', f);
+	for (n = head > last ? head - last : 0; n < head; n++) {
+		struct spinal_incident inc;
+		char text[768];
+
+		if (spinal_incident_read(r, nslots, n, &inc))
+			continue;
+		spinal_incident_format(&inc, text, sizeof(text));
+		fprintf(f, "    %s\n", text);
+	}
 }

@@ -55,4 +55,16 @@ int spinal_incident_read(const struct spinal_incident_ring *r, uint32_t nslots, 
  */
 int spinal_incident_format(const struct spinal_incident *inc, char *buf, size_t len);
 
+
+
+#include <stdio.h>
+
+/*
+ * spinal_incident_report - the incident counters and the last @last
+ * incidents of the ring (@r, @size bytes, may be NULL: "no incident
+ * section"), human text or, with @json, one JSON object value (no trailing
+ * newline).  Readers: spinal-inspect, the agent.
+ */
+void spinal_incident_report(FILE *f, const struct spinal_incident_ring *r, size_t size,
+			    unsigned int last, int json);
 #endif /* SPINAL_LIB_INCIDENT_H */
