@@ -366,9 +366,10 @@ static int setup_tracefs(struct trace_priv *p)
 	char err[512] = "";
 	int rc;
 
-	if (!tfs) {
+	if (!tfs || !trace_is_tracefs(tfs)) {
 		if (!p->cfg.quiet)
-			core_log("tracing: no tracefs (not mounted at /sys/kernel/tracing); late ticks are attributed from /proc and the core's own timestamps only");
+			core_log("tracing: no tracefs (not mounted at %s); late ticks are attributed from /proc and the core's own timestamps only",
+				 tfs ? tfs : "/sys/kernel/tracing");
 		return -ENOENT;
 	}
 	/* the helper may have made it already (systemd: ExecStartPre=+spinal-trace-helper) */

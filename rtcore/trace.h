@@ -113,6 +113,9 @@ int trace_instance_remove(const char *tracefs, const char *name, char *err, size
 /* Where tracefs is mounted ("/sys/kernel/tracing" or the debugfs path), or NULL. */
 const char *trace_tracefs_path(void);
 
+/* Is @path the root of a tracefs mount?  1 yes, 0 no. */
+int trace_is_tracefs(const char *path);
+
 void trace_fds_close(struct trace_fds *fds);
 
 /* ---- the tracer (trace.c) ------------------------------------------- */

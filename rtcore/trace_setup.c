@@ -18,14 +18,20 @@
 
 #define TRACEFS_MAGIC_NR 0x74726163
 
+int trace_is_tracefs(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && sf.f_type == TRACEFS_MAGIC_NR;
+}
+
 const char *trace_tracefs_path(void)
 {
 	static const char *const paths[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	struct statfs sf;
 	unsigned int i;
 
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (statfs(paths[i], &sf) == 0 && sf.f_type == TRACEFS_MAGIC_NR)
+		if (trace_is_tracefs(paths[i]))
 			return paths[i];
 	return NULL;
 }

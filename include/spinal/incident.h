@@ -108,7 +108,7 @@ struct spinal_incident_ring {
 _Static_assert(sizeof(struct spinal_incident_ring) == 256, "incident ring header");
 _Static_assert(offsetof(struct spinal_incident_ring, by_cause) == 56, "incident ring layout");
 
-#define SPINAL_INCIDENT_SLOTS_DEFAULT 64u
+#define SPINAL_INCIDENT_SLOTS_DEFAULT 256u
 
 static inline struct spinal_incident *spinal_incident_slots(struct spinal_incident_ring *r)
 {

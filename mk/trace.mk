@@ -1,0 +1,8 @@
+# Late-tick attribution (rtcore/trace*.c, lib/incident.c, docs/incident.md):
+# the no-tracefs paths always, a private tracefs mount when root and the
+# kernel has tracefs.  The PREEMPT_RT provoked-cause windows run in check-vm.
+CHECKS += check-trace
+SAN_CHECKS += check-trace
+.PHONY: check-trace
+check-trace: $(BINS)
+	tests/integration/trace_incidents.sh $(O)/bin
