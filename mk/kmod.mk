@@ -76,14 +76,24 @@ $(WDTEST): $(call obj,tests/vm/wdtest.c) $(LIBSPINAL)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS_BASE) -o $@
 
-BINS += $(WDTEST)
+# VM helper: loads with a known cause for the attribution windows.
+VMLOAD := $(O)/tests/vm/spinal-vmload
+$(VMLOAD): $(call obj,tests/vm/vmload.c) $(LIBSPINAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS_BASE) -o $@
+
+BINS += $(WDTEST) $(VMLOAD)
 
 check-vm: $(BINS)
 	tests/vm/run.sh --build $(O) --cache $(KERNEL_CACHE) $(addprefix --kernel ,$(shell $(KERNELS) list --vm))
+
+# the late-tick attribution windows (IRQ, FIFO, SCHED_OTHER load on the RT CPU)
+check-vm-trace: $(BINS)
+	tests/vm/run.sh --build $(O) --cache $(KERNEL_CACHE) --kernel $(VM_KERNEL) --trace-windows
 
 check-vm-one: $(BINS)
 	tests/vm/run.sh --build $(O) --cache $(KERNEL_CACHE) --kernel $(VM_KERNEL)
 
 CHECKS += check-kmod check-vm-one
 
-.PHONY: check-kmod check-vm check-vm-one checkpatch
+.PHONY: check-kmod check-vm check-vm-one check-vm-trace checkpatch

@@ -6,3 +6,11 @@ SAN_CHECKS += check-trace
 .PHONY: check-trace
 check-trace: $(BINS)
 	tests/integration/trace_incidents.sh $(O)/bin
+
+# the privileged half: ExecStartPre=+spinal-trace-helper setup NAME CPU
+TRACE_HELPER := $(O)/bin/spinal-trace-helper
+$(TRACE_HELPER): $(call obj,tools/spinal-trace-helper.c) $(LIBRT) $(LIBSPINAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS_BASE) -o $@
+BINS += $(TRACE_HELPER)
+INSTALL_BINS += spinal-trace-helper

@@ -436,8 +436,8 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out_regions;
 	}
+	setup_trace(&c); /* before the watchdog: tracefs setup can take a while */
 	arm_kernel_wd(&c);
-	setup_trace(&c);
 	rc = start_updater(&c);
 	if (rc) {
 		status = 1;

@@ -2,6 +2,8 @@
 # tests/vm/run.sh - boot Debian's PREEMPT_RT kernels in qemu and test spinal there.
 #
 #   tests/vm/run.sh [--build DIR] [--cache DIR] [--kernel NAME]... [--timeout SECONDS]
+#                   [--trace-windows]   (also the provoked-cause windows of
+#                                        tests/vm/guest/checks.sh)
 #
 # 1. Kernels: the names given with --kernel (default: every kernel marked
 #    "boot" in rtcore/kmod/kernels.conf, i.e. 6.1-rt and 6.12-rt), each pinned
@@ -33,6 +35,7 @@ cache=""
 kernels=()
 tmo=${SPINAL_VM_TIMEOUT:-300}
 accel=${SPINAL_VM_ACCEL:-tcg}
+extra_cmdline=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--cache) cache=$2; shift 2 ;;
 	--kernel) kernels+=("$2"); shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
+	--trace-windows) extra_cmdline="$extra_cmdline spinal.trace_windows=1"; shift ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "vm: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -88,7 +92,7 @@ boot_one() {
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,run,etc,root,spinal/bin,spinal/log}
 	cp /bin/busybox "$root/bin/busybox"
 	bins=""
-	for b in "$build"/bin/* "$build/tests/vm/spinal-wdtest"; do
+	for b in "$build"/bin/* "$build/tests/vm/spinal-wdtest" "$build/tests/vm/spinal-vmload"; do
 		[ -f "$b" ] && [ -x "$b" ] || continue
 		cp "$b" "$root/spinal/bin/"
 		bins="$bins ${b##*/}"
@@ -109,12 +113,13 @@ boot_one() {
 
 	# --- 4. boot ------------------------------------------------------------
 	log=$vm/console.log
-	cmdline="console=ttyS0 isolcpus=1 nohz_full=1 rcu_nocbs=1 panic=-1 quiet loglevel=4 spinal.kernel=$name"
+	cmdline="console=ttyS0 isolcpus=1 nohz_full=1 rcu_nocbs=1 panic=-1 quiet loglevel=4 spinal.kernel=$name$extra_cmdline"
 	say "booting ($accel, timeout ${tmo}s): $cmdline"
 	t0=$(date +%s)
 	rc=0
 	timeout -k 10 "$tmo" qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 512M \
-		-nographic -no-reboot -kernel "$img" -initrd "$vm/initramfs.cpio" \
+		-display none -monitor none -serial stdio -serial null \
+		-no-reboot -kernel "$img" -initrd "$vm/initramfs.cpio" \
 		-append "$cmdline" </dev/null >"$log" 2>&1 || rc=$?
 	t1=$(date +%s)
 	tr -d '\r' <"$log" >"$log.txt"
