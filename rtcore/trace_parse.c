@@ -90,39 +90,25 @@ static int field(const char *s, const char *end, const char *key, long long *v)
 	return -1;
 }
 
-static int fields_switch(const char *f, const char *end, struct trace_ev *ev)
+/*
+ * sched_switch's next side / sched_wakeup: "...KEYcomm=C KEYpid=N KEYprio=N[ ...]",
+ * numbers read from their last occurrence (a comm cannot fake them).
+ */
+static int fields_task(const char *f, const char *end, struct trace_ev *ev, uint8_t type,
+		       const char *pid_key, const char *prio_key, const char *comm_key)
 {
-	const char *c = rfind(f, end, " next_pid=");
-	const char *nc;
-	long long pid, prio;
-
-	if (!c || rfield(c, end, " next_pid=", &pid) || rfield(c, end, " next_prio=", &prio))
-		return -EINVAL;
-	ev->type = TEV_SWITCH;
-	ev->a = (int32_t)pid;
-	ev->prio = (int16_t)prio;
-	nc = rfind(f, c, "next_comm=");
-	if (nc) {
-		nc += strlen("next_comm=");
-		label(ev->name, sizeof(ev->name), nc, (size_t)(c - nc));
-	}
-	return 1;
-}
-
-static int fields_wakeup(const char *f, const char *end, struct trace_ev *ev)
-{
-	const char *c = rfind(f, end, " pid=");
+	const char *c = rfind(f, end, pid_key);
 	const char *cm;
 	long long pid, prio;
 
-	if (!c || rfield(c, end, " pid=", &pid) || rfield(c, end, " prio=", &prio))
+	if (!c || rfield(c, end, pid_key, &pid) || rfield(c, end, prio_key, &prio))
 		return -EINVAL;
-	ev->type = TEV_WAKEUP;
+	ev->type = type;
 	ev->a = (int32_t)pid;
 	ev->prio = (int16_t)prio;
-	cm = rfind(f, c, "comm=");
+	cm = rfind(f, c, comm_key);
 	if (cm) {
-		cm += strlen("comm=");
+		cm += strlen(comm_key);
 		label(ev->name, sizeof(ev->name), cm, (size_t)(c - cm));
 	}
 	return 1;
@@ -142,9 +128,9 @@ static int fields_event(const char *ev_name, size_t en, const char *f, const cha
 
 #define IS(lit) (en == sizeof(lit) - 1 && memcmp(ev_name, lit, en) == 0)
 	if (IS("sched_switch"))
-		return fields_switch(f, end, ev);
-	if (IS("sched_wakeup") || IS("sched_waking"))
-		return IS("sched_wakeup") ? fields_wakeup(f, end, ev) : 0;
+		return fields_task(f, end, ev, TEV_SWITCH, " next_pid=", " next_prio=", "next_comm=");
+	if (IS("sched_wakeup"))
+		return fields_task(f, end, ev, TEV_WAKEUP, " pid=", " prio=", "comm=");
 	if (IS("irq_handler_entry") || IS("irq_handler_exit")) {
 		if (field(f, end, "irq=", &v))
 			return -EINVAL;
