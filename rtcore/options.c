@@ -13,6 +13,7 @@
 #include "rtcore/options.h"
 #include "rtcore/pipeline.h"
 #include "rtcore/seccomp.h"
+#include "rtcore/trace.h"
 
 void core_opts_defaults(struct core_opts *o)
 {
@@ -23,7 +24,8 @@ void core_opts_defaults(struct core_opts *o)
 		.goal_tol = 0.1, .wd_timeout_ms = 100, .seccomp = -1,
 		.ps = { .rttime_soft_us = 200000, .rttime_hard_us = 1000000 },
 		.lim = { .v_max = 1.0f, .omega_max = 2.0f, .accel_max = 2.0f, .alpha_max = 8.0f },
-		.stale_ms = 50,
+		.stale_ms = 50, .trace_mode = TRACE_MODE_AUTO, .trace_buf_kb = 512,
+		.trace_max_per_s = 20,
 	};
 }
 
@@ -67,6 +69,20 @@ static void usage(FILE *f)
 "      --wd-timeout-ms MS arm the spinal_wd kernel watchdog (/dev/spinal_wd, if\n"
 "                         loaded): a heartbeat gap over MS ms or the death of\n"
 "                         this process trips it (default 100; 0 disables)\n"
+"Why a tick was late (docs/incident.md):\n"
+"      --trace MODE       auto (default): record the RT CPU's kernel events in a\n"
+"                         tracefs instance spinal-NAME when tracefs is there and\n"
+"                         writable at setup (or made by spinal-trace-helper), and\n"
+"                         attribute each late tick from them; without tracefs,\n"
+"                         from /proc and the core's own timestamps.  proc: never\n"
+"                         use tracefs.  off: no attribution\n"
+"      --trace-late-us US also attribute wake-ups later than US (default 0:\n"
+"                         overruns only)\n"
+"      --trace-buf-kb KB  kernel ring for the RT CPU (default 512)\n"
+"      --trace-max-per-s N  analyse at most N late ticks a second, count the rest\n"
+"                         as skipped (default 20; 0: no limit)\n"
+"      --tracefs DIR      where tracefs is mounted (default /sys/kernel/tracing,\n"
+"                         then /sys/kernel/debug/tracing)\n"
 "I/O:\n"
 "      --io sim           in-process deterministic unicycle robot (default)\n"
 "      --io shm           external robot driver (spinal-sim, or a real one):\n"
@@ -161,7 +177,7 @@ enum {
 	OPT_STAGING, OPT_MAX_MISS, OPT_WD_TIMEOUT,
 	OPT_SOCKET, OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_AGENT_USER, OPT_USER, OPT_SECCOMP,
 	OPT_SECCOMP_TEST, OPT_RTTIME, OPT_STALE_MS, OPT_MAX_JERK, OPT_MAX_AJERK,
-	OPT_FALLBACK_ONLY,
+	OPT_FALLBACK_ONLY, OPT_TRACE, OPT_TRACE_LATE, OPT_TRACE_BUF, OPT_TRACE_RATE, OPT_TRACEFS,
 };
 
 /* Options of rtcore/privsep.h, seccomp.h and handoff.h.  Returns 0 or -1. */
@@ -249,6 +265,11 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 		{ "max-jerk", required_argument, NULL, OPT_MAX_JERK },
 		{ "max-ajerk", required_argument, NULL, OPT_MAX_AJERK },
 		{ "fallback-only", no_argument, NULL, OPT_FALLBACK_ONLY },
+		{ "trace", required_argument, NULL, OPT_TRACE },
+		{ "trace-late-us", required_argument, NULL, OPT_TRACE_LATE },
+		{ "trace-buf-kb", required_argument, NULL, OPT_TRACE_BUF },
+		{ "trace-max-per-s", required_argument, NULL, OPT_TRACE_RATE },
+		{ "tracefs", required_argument, NULL, OPT_TRACEFS },
 		{ NULL, 0, NULL, 0 },
 	};
 	double f[3], d;
@@ -366,6 +387,31 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			break;
 		case OPT_WD_TIMEOUT:
 			if (parse_long(optarg, 0, 60000, &o->wd_timeout_ms))
+				goto bad;
+			break;
+		case OPT_TRACE:
+			if (strcmp(optarg, "auto") == 0)
+				o->trace_mode = TRACE_MODE_AUTO;
+			else if (strcmp(optarg, "off") == 0)
+				o->trace_mode = TRACE_MODE_OFF;
+			else if (strcmp(optarg, "proc") == 0)
+				o->trace_mode = TRACE_MODE_PROC;
+			else
+				goto bad;
+			break;
+		case OPT_TRACE_LATE:
+			if (parse_long(optarg, 0, 10000000, &o->trace_late_us))
+				goto bad;
+			break;
+		case OPT_TRACE_BUF:
+			if (parse_long(optarg, 16, 65536, &o->trace_buf_kb))
+				goto bad;
+			break;
+		case OPT_TRACEFS:
+			o->tracefs = optarg;
+			break;
+		case OPT_TRACE_RATE:
+			if (parse_long(optarg, 0, 10000, &o->trace_max_per_s))
 				goto bad;
 			break;
 		case OPT_SOCKET ... OPT_RTTIME:

@@ -33,6 +33,12 @@ struct core_opts {
 	struct aas_limits lim;
 	long stale_ms;     /* state older than this: stop */
 	int fallback_only; /* drive with the classical follower when no model is loaded */
+	/* late-tick attribution (rtcore/trace.h) */
+	int trace_mode;    /* enum trace_mode */
+	long trace_late_us; /* late-wake threshold, 0 = overruns only */
+	long trace_buf_kb;
+	long trace_max_per_s;
+	const char *tracefs; /* NULL: /sys/kernel/tracing or the debugfs path */
 };
 
 /* Fill @o with the built-in defaults.  Main thread. */

@@ -23,6 +23,7 @@
 
 #include "lib/handoff_client.h"
 #include "lib/histexport.h"
+#include "lib/incident.h"
 #include "lib/region_map.h"
 
 static volatile sig_atomic_t stop;
@@ -67,7 +68,11 @@ struct view {
 	const struct spinal_agent_info *agent;
 	void *telem, *consr;
 	size_t tlen, clen;
+	const struct spinal_incident_ring *inc; /* late-tick incidents, NULL: older core */
+	uint64_t inclen;
 };
+
+#define INSPECT_INCIDENTS 8 /* the last incidents shown */
 
 static uint64_t ld(const _Atomic uint64_t *p)
 {
@@ -116,6 +121,7 @@ static int attach(struct view *v, const char *name, char *err, size_t errlen)
 	if (!v->h)
 		return -1;
 	v->s = spinal_region_section(v->h, SPINAL_SECT_STATS, &len, NULL);
+	v->inc = spinal_region_section(v->h, SPINAL_SECT_INCIDENTS, &v->inclen, NULL);
 	if (!v->s || len < sizeof(*v->s)) {
 		snprintf(err, errlen, "stats section missing or too small in instance '%s'", name);
 		return -1;
@@ -224,8 +230,11 @@ static void print_json(const struct view *v)
 	printf("\"aas\":{\"interventions\":{");
 	for (i = 0; i < SPINAL_AAS_COUNT; i++)
 		printf("%s\"%s\":%" PRIu64, i ? "," : "", spinal_aas_reason_name(i), ld(&s->aas[i]));
-	printf("}},\"sfs\":{\"cache\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 "}}}\n",
+	printf("}},\"sfs\":{\"cache\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 "}},",
 	       ld(&s->sfs_cache_hits), ld(&s->sfs_cache_misses));
+	printf("\"incidents\":");
+	spinal_incident_report(stdout, v->inc, (size_t)v->inclen, INSPECT_INCIDENTS, 1);
+	printf("}\n");
 }
 
 static void fmt_ns(char *buf, size_t len, uint64_t ns)
@@ -291,6 +300,7 @@ static void print_human(const struct view *v)
 		if (ld(&s->aas[i]))
 			printf(" %s=%" PRIu64, spinal_aas_reason_name(i), ld(&s->aas[i]));
 	printf("\n");
+	spinal_incident_report(stdout, v->inc, (size_t)v->inclen, INSPECT_INCIDENTS, 0);
 }
 
 /* --histfile / --histjson: every stage, one column each. */

@@ -57,6 +57,7 @@ enum spinal_section_id {
 	SPINAL_SECT_CFG_CONS = 9,  /* config ring consumer index (core) */
 	SPINAL_SECT_IO_STATE = 10, /* shm I/O backend mailboxes */
 	SPINAL_SECT_IO_CMD = 11,
+	SPINAL_SECT_INCIDENTS = 12, /* STATS: late-tick incidents, spinal/incident.h */
 };
 
 enum spinal_core_state {
