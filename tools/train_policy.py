@@ -117,7 +117,13 @@ def train(net, X, Y, iters, args, lr=3e-3):
     Y = torch.from_numpy(np.ascontiguousarray(Y.transpose(1, 0, 2)))
     w = torch.tensor([2.0, 1.0])                       # v's range is half omega's
     step_lim = torch.tensor([ACCEL * DT, ALPHA * DT])  # per-tick change AAS allows
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    # Adam steps every weight by ~lr; the readout multiplies fc2 by its DC
+    # gain 1/((1 - alpha)(1 - beta)), so fc2 steps are scaled down by it
+    gain = (1 - ALPHA_OUT) * (1 - BETA_OUT)
+    opt = torch.optim.Adam([
+        {"params": net.fc1.parameters(), "lr": lr},
+        {"params": net.fc2.parameters(), "lr": lr * gain},
+    ])
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, iters)
     gen = torch.Generator().manual_seed(args.seed)
     t0 = time.time()
@@ -141,7 +147,18 @@ def train(net, X, Y, iters, args, lr=3e-3):
 def export(net, nin, path):
     """snnTorch's exporter, then the readout CubaLIF -> CubaLI (see above)."""
     net.eval()
-    g = export_to_nir(net, torch.zeros(1, nin), ignore_dims=[0])
+    # nirtorch traces a chain of single-tensor modules: the trained layers,
+    # the neurons as the same snnTorch layers with hidden state
+    seq = torch.nn.Sequential()
+    seq.add_module("fc1", net.fc1)
+    seq.add_module("lif1", snn.Leaky(beta=net.lif1.beta.detach(),
+                                     threshold=net.lif1.threshold.detach(),
+                                     reset_mechanism="subtract", init_hidden=True))
+    seq.add_module("fc2", net.fc2)
+    seq.add_module("out", snn.Synaptic(alpha=net.out.alpha.detach(), beta=net.out.beta.detach(),
+                                       threshold=net.out.threshold.detach(),
+                                       reset_mechanism="none", init_hidden=True))
+    g = export_to_nir(seq, torch.zeros(1, nin), ignore_dims=[0])
     ro = g.nodes["out"]
     if not isinstance(ro, nir.CubaLIF):
         raise SystemExit("train_policy: snnTorch exported the readout as %s, expected CubaLIF"

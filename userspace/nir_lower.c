@@ -596,7 +596,10 @@ static int pick_dt(const struct nir_graph *g, const struct nir_opts *o,
 		   double *dt, char *err, size_t errlen)
 {
 	*dt = o->dt;
-	if (o->dt > 0)
+	/* snnTorch and Sinabs models are per tick: the loop period (o->dt)
+	 * is only recorded, the coefficients come from the file */
+	if (o->dt > 0 && o->convention != NIR_CONV_SNNTORCH &&
+	    o->convention != NIR_CONV_SINABS)
 		return 0;
 	if (o->convention == NIR_CONV_NORSE) {
 		*dt = 1e-3; /* norse.torch default */
@@ -677,7 +680,7 @@ int nir_graph_lower(const struct nir_graph *gc, const struct nir_opts *o,
 	struct lower *L;
 	int ret, out_node = -1;
 	unsigned int ver[3] = { 0, 0, 0 };
-	double dt;
+	double dt, dt_rec;
 	size_t bufs_off, ops_off, data_off, total;
 	char *blob;
 
@@ -714,6 +717,7 @@ int nir_graph_lower(const struct nir_graph *gc, const struct nir_opts *o,
 	if (ret)
 		return ret;
 	ret = pick_dt(g, o, &dt, err, errlen);
+	dt_rec = o->dt > 0 ? o->dt : dt;
 	if (ret)
 		return ret;
 	L = calloc(1, sizeof(*L));
@@ -779,7 +783,7 @@ int nir_graph_lower(const struct nir_graph *gc, const struct nir_opts *o,
 	h->ops_off = (uint32_t)ops_off;
 	h->data_off = (uint32_t)data_off;
 	h->data_size = (uint32_t)(4 * L->n_data);
-	h->dt = (float)dt;
+	h->dt = (float)dt_rec;
 	h->convention = (uint16_t)oo.convention;
 	h->reset = (uint16_t)g->used_reset;
 	for (int i = 0; i < 3; i++)
@@ -792,7 +796,7 @@ int nir_graph_lower(const struct nir_graph *gc, const struct nir_opts *o,
 	*blobp = blob;
 	*lenp = total;
 	if (dt_used)
-		*dt_used = dt;
+		*dt_used = dt_rec;
 out:
 	free(L->data);
 	free(L);
