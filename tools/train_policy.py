@@ -185,7 +185,7 @@ def main():
     ap.add_argument("--dagger", type=int, default=1, help="DAgger rounds")
     ap.add_argument("--dagger-iters", type=int, default=200)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--smooth", type=float, default=0.05)
+    ap.add_argument("--smooth", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)

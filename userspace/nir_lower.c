@@ -342,16 +342,17 @@ static int exact_coeffs(const struct nir_node *n, size_t j, int conv, double dt,
 			return fail(err, errlen,
 				    "node '%s': r = %g, but a Rockpool export at dt %g s has r = tau exp(-dt/tau)/dt = %g; give the dt it was trained with (--model-dt)",
 				    n->name, r, dt, tau * e / dt);
-		c[SPINAL_NP_DM] = e;
+		/* Rockpool evaluates exp(-dt / tau) in float32 */
+		c[SPINAL_NP_DM] = expf(-(float)dt / (float)tau);
 		/* LIFTorch / LIFNeuronTorch: v = a v + i;  ExpSynTorch (LI): v = a (v + x) */
-		c[SPINAL_NP_BM] = n->kind == NK_LI ? e : 1.0;
+		c[SPINAL_NP_BM] = n->kind == NK_LI ? c[SPINAL_NP_DM] : 1.0;
 		if (cuba) {
 			double ts = val(&n->p[NP_TAU_SYN], j, 1.0);
 
 			if (!(ts > 0))
 				return fail(err, errlen, "node '%s': tau_syn %g must be > 0",
 					    n->name, ts);
-			c[SPINAL_NP_DS] = exp(-dt / ts); /* isyn = b (isyn + x) */
+			c[SPINAL_NP_DS] = expf(-(float)dt / (float)ts); /* isyn = b (isyn + x) */
 			c[SPINAL_NP_BS] = c[SPINAL_NP_DS];
 		}
 		return 0;
@@ -370,7 +371,7 @@ static int exact_coeffs(const struct nir_node *n, size_t j, int conv, double dt,
 			return fail(err, errlen,
 				    "node '%s': tau %g ticks: Sinabs time constants are in ticks (>= 1)",
 				    n->name, tau);
-		c[SPINAL_NP_DM] = exp(-1.0 / tau);
+		c[SPINAL_NP_DM] = expf(-1.0f / (float)tau); /* as Sinabs: float32 */
 	}
 	c[SPINAL_NP_BM] = r;
 	return 0;

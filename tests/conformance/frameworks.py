@@ -139,9 +139,12 @@ def main():
         os.makedirs(work, exist_ok=True)
         try:
             py = venv_python(pyset)
+            # samna (a sinabs/rockpool dependency) runs pip at import to fetch
+            # its binary from its vendor's index: keep that pip off the network
+            env = dict(os.environ, PIP_NO_INDEX="1", PIP_FIND_LINKS="")
             p = subprocess.run([py, os.path.join(HERE, "fw_%s.py" % fw), "--work", work,
                                 "--steps", str(a.steps), "--seed", str(a.seed)],
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, env=env)
             if p.returncode:
                 raise RuntimeError("fw_%s.py: %s" % (fw, p.stderr.strip()[-2000:]))
             with open(os.path.join(work, "manifest.json")) as f:
