@@ -163,6 +163,7 @@ def export(net, nin, path):
     if not isinstance(ro, nir.CubaLIF):
         raise SystemExit("train_policy: snnTorch exported the readout as %s, expected CubaLIF"
                          % type(ro).__name__)
+    g.edges = sorted(g.edges)  # nirtorch lists them in set (hash) order
     g.nodes["out"] = nir.CubaLI(tau_syn=ro.tau_syn, tau_mem=ro.tau_mem, r=ro.r,
                                 v_leak=ro.v_leak, w_in=ro.w_in)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
