@@ -17,10 +17,20 @@ with the framework's own simulator and saves, per case:
 
 and a manifest.json the driver (tests/conformance/frameworks.py) reads.
 """
+import argparse
 import json
 import os
 
 import numpy as np
+
+
+def parse_args():
+    """--work DIR --steps N --seed S, as tests/conformance/frameworks.py passes."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=1)
+    return ap.parse_args()
 
 
 def inputs(seed, n, steps, scale=0.2):

@@ -8,7 +8,6 @@ Rockpool 3.1.0's exporter leaves ExpSynTorch's tau attached to autograd,
 which nir.write refuses; the arrays are detached before writing (nothing
 else is touched).
 """
-import argparse
 import os
 import sys
 import warnings
@@ -39,11 +38,7 @@ def export(net, nin, path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--steps", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
+    a = fc.parse_args()
     warnings.simplefilter("ignore")
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)

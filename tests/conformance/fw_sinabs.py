@@ -5,7 +5,6 @@ defaults), one call per tick.
 
     $(tools/pyenv snn) tests/conformance/fw_sinabs.py --work DIR --steps N
 """
-import argparse
 import os
 import sys
 import warnings
@@ -55,11 +54,7 @@ def export(net, nin, path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--steps", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
+    a = fc.parse_args()
     warnings.simplefilter("ignore")
     torch.manual_seed(a.seed)
     man = fc.Manifest(a.work, "Sinabs", sinabs.__version__)

@@ -4,7 +4,6 @@ with snnTorch's own layers (init_hidden=True, one call per tick).
 
     $(tools/pyenv snntorch) tests/conformance/fw_snntorch.py --work DIR --steps N
 """
-import argparse
 import os
 import sys
 
@@ -84,11 +83,7 @@ class Readout(torch.nn.Module):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--steps", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
+    a = fc.parse_args()
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     man = fc.Manifest(a.work, "snnTorch", snn.__version__)
