@@ -113,6 +113,10 @@ static int check_op_params(const struct spinal_model_hdr *h, const float *data,
 				lo = 0.0f; /* decays: stable forward Euler */
 				hi = 1.0f;
 			}
+			if (p == SPINAL_NP_THR && (fl & SPINAL_OPF_SPIKE) &&
+			    ((fl & SPINAL_OPF_RESET_MASK) >>
+			     SPINAL_OPF_RESET_SHIFT) == SPINAL_RESET_SUBTRACT_MULTI)
+				lo = 1e-6f; /* z = floor(v / THR) */
 			if (!check_param(h, data, op->param[p], op->n_out, lo,
 					 hi))
 				return fail(err, errlen,
@@ -150,9 +154,6 @@ static int check_op_shape(const struct spinal_model_hdr *h,
 		if (fl & SPINAL_OPF_ACC)
 			return fail(err, errlen,
 				    "op %u: a neuron op cannot accumulate", k);
-		if (((fl & SPINAL_OPF_RESET_MASK) >> SPINAL_OPF_RESET_SHIFT) >
-		    SPINAL_RESET_SUBTRACT_DELAYED)
-			return fail(err, errlen, "op %u: unknown reset mode", k);
 		if ((fl & SPINAL_OPF_SYN_AFTER) && !(fl & SPINAL_OPF_SYN))
 			return fail(err, errlen,
 				    "op %u: syn-after without synaptic state", k);
@@ -280,8 +281,14 @@ int sps_blob_validate(const void *blob, size_t len, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "model blob: header size %u / total size %u do not match %zu / %zu",
 			    h->hdr_size, h->total_size, sizeof(*h), len);
-	if (h->flags || !all_zero(h->reserved, 14))
+	if (h->flags || h->pad0 ||
+	    !all_zero(h->reserved, sizeof(h->reserved) / sizeof(h->reserved[0])))
 		return fail(err, errlen, "model blob: unknown flags or reserved fields set");
+	if (h->convention >= SPINAL_CONV_COUNT ||
+	    h->reset > SPINAL_RESET_SUBTRACT_MULTI)
+		return fail(err, errlen,
+			    "model blob: unknown convention %u or reset %u in the lowering record",
+			    h->convention, h->reset);
 	if (h->n_bufs < 2 || h->n_bufs > SPINAL_MODEL_MAX_BUFS ||
 	    h->n_ops < 1 || h->n_ops > SPINAL_MODEL_MAX_OPS) {
 		fail(err, errlen, "model blob: %u buffers / %u ops outside [2, %u] / [1, %u]",
