@@ -417,9 +417,15 @@ uint64_t console_stream_skipped(const struct console_stream *s)
 
 void console_hub_get_stats(struct console_hub *h, struct console_hub_stats *st)
 {
+	struct console_stream *s;
+
 	pthread_mutex_lock(&h->lock);
 	*st = h->st;
 	st->streams_open = h->nstreams;
+	/* a stream that has not asked for more yet: the frames it is behind */
+	for (s = h->streams; s; s = s->next)
+		if (s->frame_seq && h->seq > s->frame_seq + 1)
+			st->frames_skipped += h->seq - s->frame_seq - 1;
 	pthread_mutex_unlock(&h->lock);
 }
 

@@ -55,7 +55,8 @@ struct console_hub_stats {
 	uint64_t streams_refused;       /* over a cap */
 	uint64_t frames;                /* frames encoded by the sampler */
 	uint64_t events_sent;           /* events handed to streams */
-	uint64_t frames_skipped;        /* frames a slow stream never got (newer sent instead) */
+	uint64_t frames_skipped;        /* frames slow streams never got (newer sent instead),
+					 * or are behind by now */
 	uint64_t bytes_sent;
 };
 
