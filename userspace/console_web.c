@@ -124,7 +124,8 @@ struct console_web *console_web_load(const char *dir, char *err, size_t errlen)
 			goto fail;
 		}
 		f = &w->f[w->n];
-		snprintf(f->name, sizeof(f->name), "%s", de->d_name);
+		/* name_ok() bounded the length below sizeof(f->name) */
+		memcpy(f->name, de->d_name, strlen(de->d_name) + 1);
 		f->type = type;
 		rc = read_file(dirfd(d), de->d_name, f, CONSOLE_WEB_MAX_BYTES - total);
 		if (rc == -EINVAL)
