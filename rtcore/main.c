@@ -69,6 +69,8 @@ static int create_regions(struct core *c)
 	const struct core_sect_spec stats_s[] = {
 		{ SPINAL_SECT_STATS, 0, sizeof(struct spinal_stats) },
 		{ SPINAL_SECT_CFG_CONS, 0, sizeof(struct spinal_ring_idx) },
+		{ SPINAL_SECT_CFG_VERDICT, sizeof(struct spinal_cfg_verdict_slot),
+		  sizeof(struct spinal_cfg_verdicts) },
 	};
 	const struct core_sect_spec telem_s[] = {
 		{ SPINAL_SECT_RING_PROD, 0, sizeof(struct spinal_ring_idx) },
@@ -87,8 +89,8 @@ static int create_regions(struct core *c)
 	char err[256] = "";
 	int rc;
 
-	rc = region_create(c, &c->stats, SPINAL_REGION_STATS, stats_s, 2, 0640, err,
-			   sizeof(err));
+	rc = region_create(c, &c->stats, SPINAL_REGION_STATS, stats_s,
+			   sizeof(stats_s) / sizeof(stats_s[0]), 0640, err, sizeof(err));
 	if (!rc)
 		rc = region_create(c, &c->telem, SPINAL_REGION_TELEM, telem_s, 2, 0640, err,
 				   sizeof(err));
@@ -193,6 +195,7 @@ static int start_updater(struct core *c)
 	ucfg.staging = staging;
 	ucfg.staging_len = staging_len;
 	ucfg.stats = c->loop->stats;
+	ucfg.verdicts = spinal_region_section(c->stats.hdr, SPINAL_SECT_CFG_VERDICT, NULL, NULL);
 	ucfg.rt_cpu = c->rt.ncpus > 1 ? c->rt.cpu : -1;
 	c->model_ctx.numa_node = c->rt.numa_node;
 	c->model_ctx.sfs = c->loop->pipe.cfg.sfs;

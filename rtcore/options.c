@@ -76,14 +76,15 @@ static void usage(FILE *f)
 "      --start X,Y,THETA  sim start pose (default 0,0,0)\n"
 "      --goal X,Y         goal point (default 4,3)\n"
 "      --goal-tol M       goal reached within M metres (default 0.1)\n"
-"Hard safety limits (the agent may only narrow them):\n"
-"      --max-speed V      m/s (default 1.0)\n"
-"      --max-omega W      rad/s (default 2.0)\n"
-"      --max-accel A      m/s^2 (default 2.0)\n"
-"      --max-alpha B      rad/s^2 (default 8.0)\n"
+"Hard safety limits (the agent may only narrow them, never switch one off):\n"
+"      --max-speed V      m/s, 0..100 (default 1.0; 0: never move)\n"
+"      --max-omega W      rad/s, 0..100 (default 2.0)\n"
+"      --max-accel A      m/s^2, 0.001..1000 (default 2.0)\n"
+"      --max-alpha B      rad/s^2, 0.001..1000 (default 8.0)\n"
 "      --max-jerk J       m/s^3 (default 0: no jerk limit)\n"
 "      --max-ajerk J      rad/s^3 (default 0: no limit)\n"
-"      --stale-ms MS      robot state older than MS stops the robot (default 50)\n"
+"      --stale-ms MS      robot state older than MS stops the robot, 1..60000\n"
+"                         (default 50; the stale check cannot be turned off)\n"
 "Policy:\n"
 "      --fallback-only    with no model loaded, drive with the classical path\n"
 "                         follower instead of standing still (testing; the safe\n"
@@ -319,12 +320,13 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			o->lim.omega_max = (float)d;
 			break;
 		case OPT_MAX_ACCEL:
-			if (parse_opt_float(optarg, 0, 1000, &d))
+			/* > 0: a zero acceleration limit would freeze the robot */
+			if (parse_opt_float(optarg, 0.001, 1000, &d))
 				goto bad;
 			o->lim.accel_max = (float)d;
 			break;
 		case OPT_MAX_ALPHA:
-			if (parse_opt_float(optarg, 0, 1000, &d))
+			if (parse_opt_float(optarg, 0.001, 1000, &d))
 				goto bad;
 			o->lim.alpha_max = (float)d;
 			break;
@@ -348,7 +350,8 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			o->max_consec_miss = (uint32_t)v;
 			break;
 		case OPT_STALE_MS:
-			if (parse_long(optarg, 0, 60000, &o->stale_ms))
+			/* no 0: there is no "no stale check" (rtcore/aas.h) */
+			if (parse_long(optarg, 1, 60000, &o->stale_ms))
 				goto bad;
 			break;
 		case OPT_MAX_JERK:
