@@ -18,7 +18,6 @@
 #include <time.h>
 
 #include <spinal/model_blob.h>
-#include <spinal/seqlock.h>
 
 #include "userspace/attach.h"
 #include "userspace/cfglink.h"
@@ -209,21 +208,17 @@ static void lost(struct cfglink *l, struct cfg_result *r, const char *fmt, ...)
 	atomic_fetch_add_explicit(&l->n_lost, 1, memory_order_relaxed);
 }
 
-/* Our verdict in the table: 1 found (in *v), 0 not there, -1 our seq with
- * another digest (someone else's message). */
-static int find_verdict(const struct spinal_cfg_verdicts *vt, uint64_t seq, uint32_t digest,
+/* Our verdict among those handled after @handled0: 1 found (in *v), 0 not
+ * there (overwritten), -1 our seq with another digest (someone else's slot). */
+static int find_verdict(const struct spinal_cfg_verdicts *vt, uint64_t handled0,
+			uint64_t handled, uint64_t seq, uint32_t digest,
 			struct spinal_cfg_verdict *v)
 {
 	int other = 0;
-	unsigned int i;
+	uint64_t n;
 
-	for (i = 0; i < SPINAL_CFG_VERDICT_SLOTS; i++) {
-		const struct spinal_cfg_verdict_slot *sl = &vt->slot[i];
-
-		if (spinal_seqlock_read(&sl->gen, sl->w, SPINAL_CFG_VERDICT_WORDS, v, sizeof(*v),
-					64, NULL, NULL))
-			continue;
-		if (v->seq != seq)
+	for (n = handled; n > handled0 && handled - n < SPINAL_CFG_VERDICT_SLOTS; n--) {
+		if (spinal_cfg_verdict_get(vt, n, v) || v->seq != seq)
 			continue;
 		if (v->digest == digest)
 			return 1;
@@ -240,7 +235,7 @@ static int table_verdict(struct cfglink *l, struct cfg_result *r, uint32_t diges
 	struct spinal_cfg_verdict v;
 	/* V2: pairs with V1 in the core's publish_verdict() */
 	uint64_t handled = atomic_load_explicit(&l->vt->handled, memory_order_acquire);
-	int f = find_verdict(l->vt, (uint64_t)r->seq, digest, &v);
+	int f = find_verdict(l->vt, handled0, handled, (uint64_t)r->seq, digest, &v);
 
 	if (f < 0) {
 		lost(l, r, "the core handled a different message under seq %lld (another writer on the config ring?); this one's verdict is unknown",
@@ -495,9 +490,13 @@ int cfglink_params(struct cfglink *l, const float *value, int timeout_ms, struct
 	pthread_mutex_lock(&l->lock);
 	v = send_locked(l, SPINAL_CFG_PARAMS_SET, 0, &p, 8 + 4 * SPINAL_PARAM_COUNT, NULL, 0,
 			p.params_id, timeout_ms, r);
-	/* the wanted set, whatever this core said: a restarted core gets it too */
-	l->params = p;
-	l->have_params = 1;
+	/* the wanted set, whatever this core said (a restarted core gets it too),
+	 * unless the core refused its values: then the last good set stays, so
+	 * the next POST /params does not carry the refused value again */
+	if (v != CFG_REJECTED || r->reason == SPINAL_CFG_REJ_NO_HANDLER) {
+		l->params = p;
+		l->have_params = 1;
+	}
 	pthread_mutex_unlock(&l->lock);
 	return v;
 }

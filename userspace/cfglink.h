@@ -123,7 +123,8 @@ int cfglink_model(struct cfglink *l, const char *path, double dt, int timeout_ms
 		  struct cfg_result *r, double *dt_used, char *err, size_t errlen);
 
 /* SET_GOAL / ESTOP_SET|CLEAR, remembered on acceptance; PARAMS_SET (a whole
- * set, include/spinal/params.h), remembered as the wanted set when sent. */
+ * set, include/spinal/params.h), remembered as the wanted set when sent,
+ * unless the core rejected its values (any reason but no_handler). */
 int cfglink_goal(struct cfglink *l, uint32_t id, int timeout_ms, struct cfg_result *r);
 int cfglink_estop(struct cfglink *l, int on, int timeout_ms, struct cfg_result *r);
 int cfglink_params(struct cfglink *l, const float *value, int timeout_ms, struct cfg_result *r);

@@ -37,8 +37,11 @@
 #ifndef SPINAL_CONFIG_H
 #define SPINAL_CONFIG_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <spinal/seqlock.h>
 
 #define SPINAL_CFG_SLOT_SIZE 256u
 #define SPINAL_CFG_HDR_SIZE 32u
@@ -296,6 +299,36 @@ _Static_assert(offsetof(struct spinal_cfg_verdict, verdict) == 24, "verdict ABI"
 _Static_assert(offsetof(struct spinal_cfg_verdict, index) == 32, "verdict ABI");
 _Static_assert(offsetof(struct spinal_cfg_verdict, value) == 40, "verdict ABI");
 _Static_assert(offsetof(struct spinal_cfg_verdict, text) == 56, "verdict ABI");
+
+/*
+ * spinal_cfg_verdict_get - copy verdict number @n (1 = the first slot the
+ * core handled; the newest is spinal_cfg_verdicts.handled, loaded acquire)
+ * into @v.  Any reader, any process; bounded, no syscall.  Returns 0, or
+ * -ENOENT (not written yet or already overwritten: only the last
+ * SPINAL_CFG_VERDICT_SLOTS are kept), -EAGAIN (the updater kept rewriting it).
+ */
+static inline int spinal_cfg_verdict_get(const struct spinal_cfg_verdicts *vt, uint64_t n,
+					 struct spinal_cfg_verdict *v)
+{
+	const struct spinal_cfg_verdict_slot *sl;
+	int rc;
+
+	if (n == 0)
+		return -ENOENT;
+	sl = &vt->slot[(n - 1) % SPINAL_CFG_VERDICT_SLOTS];
+	rc = spinal_seqlock_read(&sl->gen, sl->w, SPINAL_CFG_VERDICT_WORDS, v, sizeof(*v), 64,
+				 NULL, NULL);
+	if (rc == -ENODATA || (!rc && v->handled != n))
+		return -ENOENT;
+	if (!rc)
+		v->text[sizeof(v->text) - 1] = '\0';
+	return rc;
+}
+
+static inline const char *spinal_cfg_verdict_name(unsigned int v)
+{
+	return v == SPINAL_CFG_V_ACCEPTED ? "accepted" : v == SPINAL_CFG_V_REJECTED ? "rejected" : "?";
+}
 
 /*
  * Uses of spinal_stats.upd_reserved[] (written by the updater thread):

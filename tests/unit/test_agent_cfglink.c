@@ -53,12 +53,13 @@ struct fx {
 	uint64_t blob_sum;
 };
 
-static void put_verdict(struct fx *f, const struct spinal_cfg_verdict *v)
+static void put_verdict(struct fx *f, struct spinal_cfg_verdict *v)
 {
 	struct spinal_cfg_verdicts *vt = &f->fs->vt;
 	uint64_t h = atomic_load(&vt->handled) + 1;
 	struct spinal_cfg_verdict_slot *sl = &vt->slot[(h - 1) % SPINAL_CFG_VERDICT_SLOTS];
 
+	v->handled = h;
 	spinal_seqlock_write(&sl->gen, sl->w, SPINAL_CFG_VERDICT_WORDS, v, sizeof(*v));
 	atomic_store(&vt->handled, h);
 }
