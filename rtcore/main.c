@@ -200,6 +200,9 @@ static int start_updater(struct core *c)
 	c->model_ctx.numa_node = c->rt.numa_node;
 	c->model_ctx.sfs = c->loop->pipe.cfg.sfs;
 	c->model_ctx.stats = c->loop->stats;
+	c->model_ctx.period_us = (uint64_t)c->o.period_us; /* budgets: docs/model.md */
+	c->model_ctx.max_macs = c->o.sps_max_macs;
+	c->model_ctx.max_arena_bytes = (uint64_t)c->o.sps_max_mb << 20;
 	c->handlers[0] = (struct spinal_cfg_handler){ SPINAL_CFG_MODEL_COMMIT, spinal_model_handler,
 						      &c->model_ctx };
 	c->handlers[1] = (struct spinal_cfg_handler){ SPINAL_CFG_PARAMS_SET, spinal_params_handler,

@@ -2,6 +2,7 @@
 /* spinal-core's command line (see options.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "rtcore/options.h"
 #include "rtcore/pipeline.h"
 #include "rtcore/seccomp.h"
+#include "rtcore/sps.h"
 
 void core_opts_defaults(struct core_opts *o)
 {
@@ -23,7 +25,7 @@ void core_opts_defaults(struct core_opts *o)
 		.goal_tol = 0.1, .wd_timeout_ms = 100, .seccomp = -1,
 		.ps = { .rttime_soft_us = 200000, .rttime_hard_us = 1000000 },
 		.lim = { .v_max = 1.0f, .omega_max = 2.0f, .accel_max = 2.0f, .alpha_max = 8.0f },
-		.stale_ms = 50,
+		.stale_ms = 50, .sps_max_mb = SPS_MEM_DEFAULT_MB,
 	};
 }
 
@@ -89,6 +91,12 @@ static void usage(FILE *f)
 "      --fallback-only    with no model loaded, drive with the classical path\n"
 "                         follower instead of standing still (testing; the safe\n"
 "                         default is: no model, no motion)\n"
+"      --sps-budget-macs N  a model may need at most N multiply-adds per tick\n"
+"                         (worst case, docs/model.md); default: half the period\n"
+"                         at 1 per ns = 500 per us of period (500000 at 1 kHz);\n"
+"                         at most 8 per ns of the whole period\n"
+"      --sps-max-mb N     a model plan may take at most N MiB of (locked)\n"
+"                         memory, 1..1024 (default 64)\n"
 "Shared memory sizes:\n"
 "      --telem-slots N    telemetry ring records, power of two (default 16384)\n"
 "      --cfg-slots N      config ring messages, power of two (default 256)\n"
@@ -162,7 +170,7 @@ enum {
 	OPT_STAGING, OPT_MAX_MISS, OPT_WD_TIMEOUT,
 	OPT_SOCKET, OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_AGENT_USER, OPT_USER, OPT_SECCOMP,
 	OPT_SECCOMP_TEST, OPT_RTTIME, OPT_STALE_MS, OPT_MAX_JERK, OPT_MAX_AJERK,
-	OPT_FALLBACK_ONLY,
+	OPT_FALLBACK_ONLY, OPT_SPS_MACS, OPT_SPS_MB,
 };
 
 /* Options of rtcore/privsep.h, seccomp.h and handoff.h.  Returns 0 or -1. */
@@ -250,6 +258,8 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 		{ "max-jerk", required_argument, NULL, OPT_MAX_JERK },
 		{ "max-ajerk", required_argument, NULL, OPT_MAX_AJERK },
 		{ "fallback-only", no_argument, NULL, OPT_FALLBACK_ONLY },
+		{ "sps-budget-macs", required_argument, NULL, OPT_SPS_MACS },
+		{ "sps-max-mb", required_argument, NULL, OPT_SPS_MB },
 		{ NULL, 0, NULL, 0 },
 	};
 	double f[3], d;
@@ -367,6 +377,17 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 		case OPT_FALLBACK_ONLY:
 			o->fallback_only = 1;
 			break;
+		case OPT_SPS_MACS:
+			/* the ceiling depends on the period: checked below */
+			if (parse_long(optarg, 1, LONG_MAX, &v))
+				goto bad;
+			o->sps_max_macs = (uint64_t)v;
+			break;
+		case OPT_SPS_MB:
+			if (parse_long(optarg, 1, SPS_MEM_CEIL_MB, &v))
+				goto bad;
+			o->sps_max_mb = (uint32_t)v;
+			break;
 		case OPT_WD_TIMEOUT:
 			if (parse_long(optarg, 0, 60000, &o->wd_timeout_ms))
 				goto bad;
@@ -383,6 +404,14 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 	if (optind < argc) {
 		fprintf(stderr, "spinal-core: unexpected argument '%s'\nTry 'spinal-core --help'.\n",
 			argv[optind]);
+		return -1;
+	}
+	if (o->sps_max_macs > sps_budget_macs_ceiling((uint64_t)o->period_us)) {
+		fprintf(stderr,
+			"spinal-core: --sps-budget-macs %llu is above the ceiling for a %ld us period (%llu: %d multiply-adds per ns of the whole period)\nTry 'spinal-core --help'.\n",
+			(unsigned long long)o->sps_max_macs, o->period_us,
+			(unsigned long long)sps_budget_macs_ceiling((uint64_t)o->period_us),
+			SPS_MACS_PER_NS_CEIL);
 		return -1;
 	}
 	return 0;

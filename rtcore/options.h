@@ -33,6 +33,8 @@ struct core_opts {
 	struct aas_limits lim;
 	long stale_ms;     /* state older than this: stop */
 	int fallback_only; /* drive with the classical follower when no model is loaded */
+	uint64_t sps_max_macs; /* model work per tick, 0: sps_budget_macs(period) */
+	uint32_t sps_max_mb;   /* model plan memory, MiB (default SPS_MEM_DEFAULT_MB) */
 };
 
 /* Fill @o with the built-in defaults.  Main thread. */
