@@ -377,6 +377,17 @@ int cfglink_send(struct cfglink *l, uint32_t type, uint32_t flags, const void *p
 	return v;
 }
 
+int cfglink_blob(struct cfglink *l, uint32_t type, const void *blob, size_t len,
+		 uint64_t blob_id, int timeout_ms, struct cfg_result *r)
+{
+	int v;
+
+	pthread_mutex_lock(&l->lock);
+	v = send_locked(l, type, 0, NULL, 0, blob, len, blob_id, timeout_ms, r);
+	pthread_mutex_unlock(&l->lock);
+	return v;
+}
+
 int cfglink_graph(struct cfglink *l, const void *blob, size_t len, const char *src,
 		  int timeout_ms, struct cfg_result *r)
 {

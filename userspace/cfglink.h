@@ -122,6 +122,11 @@ int cfglink_graph(struct cfglink *l, const void *blob, size_t len, const char *s
 int cfglink_model(struct cfglink *l, const char *path, double dt, int timeout_ms,
 		  struct cfg_result *r, double *dt_used, char *err, size_t errlen);
 
+/* Stage a prebuilt blob (@type GRAPH_COMMIT or MODEL_COMMIT) and send its
+ * commit; nothing is remembered for replay.  As cfglink_send(). */
+int cfglink_blob(struct cfglink *l, uint32_t type, const void *blob, size_t len,
+		 uint64_t blob_id, int timeout_ms, struct cfg_result *r);
+
 /* SET_GOAL / ESTOP_SET|CLEAR, remembered on acceptance; PARAMS_SET (a whole
  * set, include/spinal/params.h), remembered as the wanted set when sent,
  * unless the core rejected its values (any reason but no_handler). */
