@@ -6,8 +6,9 @@
 #
 #   make check-cfg-hostile   a compromised agent against a running core
 #                            (tests/hostile/cfg_attack.sh; needs root)
-#   make check-cfg-fuzz      short libFuzzer runs: parameter sets through
-#                            check + apply, model blobs through the budgets
+#   make check-cfg-fuzz      short libFuzzer run: parameter sets through the
+#                            message validator, check and apply (the model
+#                            blob budgets are in check-sps-fuzz, mk/sps.mk)
 #   make fuzz-cfg-long       long runs (CFG_FUZZ_SECONDS, default 600)
 
 HOSTILE_CFG := $(O)/tests/hostile-cfg
@@ -41,8 +42,8 @@ $(FUZZ_PARAMS): $(FUZZ_PARAMS_SRCS) include/spinal/params.h include/spinal/confi
 	@mkdir -p $(dir $@)
 	$(CFG_FUZZ_CC) $(CFG_FUZZ_FLAGS) $(FUZZ_PARAMS_SRCS) -lurcu-qsbr -lurcu-common -lm -o $@
 
-check-cfg-fuzz: $(FUZZ_PARAMS) $(FUZZ_BIN) $(SPS_MODEL)
-	@mkdir -p $(O)/fuzz/corpus-params $(O)/fuzz/corpus
+check-cfg-fuzz: $(FUZZ_PARAMS)
+	@mkdir -p $(O)/fuzz/corpus-params
 	set -o pipefail; $(FUZZ_PARAMS) -max_total_time=10 -max_len=256 -print_final_stats=1 $(O)/fuzz/corpus-params 2>&1 | tail -n 6
 
 fuzz-cfg-long: $(FUZZ_PARAMS)
