@@ -28,8 +28,9 @@ check-cfg-hostile: $(O)/bin/spinal-core $(O)/bin/spinal-inspect $(HOSTILE_CFG)
 CFG_HOSTILE_SECONDS ?= 3
 
 # the agent's verdict logic against the real updater thread, under TSan
+# (liburcu itself is not instrumented: the suppressions of mk/graph.mk)
 check-cfg-tsan: $(O)/tests/test_agent_verdict
-	TSAN_OPTIONS=halt_on_error=1 $(O)/tests/test_agent_verdict
+	$(GRAPH_TSAN_ENV) $(O)/tests/test_agent_verdict
 
 CFG_FUZZ_CC ?= clang
 CFG_FUZZ_FLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude -I. -g -O1 \
