@@ -41,6 +41,7 @@
 #include "userspace/attach.h"
 #include "userspace/cfglink.h"
 #include "userspace/handoff_attach.h"
+#include "tests/unit/model_build.h"
 
 static int bad;
 
@@ -232,84 +233,32 @@ static void attack_flood(struct cfglink *l, const struct attach *at, double seco
 	CHECK(r.verdict == CFG_ACCEPTED && estop_of(at) == 0, "flood: e-stop cleared after it");
 }
 
-/* Blob writer: header + bufs + ops + data, like userspace/nir_lower.c. */
-static void *blob_make(const uint32_t *bufs, unsigned int nbufs, unsigned int out_buf,
-		       const struct spinal_model_op *ops, unsigned int nops, const float *data,
-		       size_t nd, unsigned int layers, unsigned int neurons, size_t *len)
-{
-	struct spinal_model_hdr h = { 0 };
-	size_t off_ops, off_data;
-	char *b;
-
-	h.magic = SPINAL_MODEL_MAGIC;
-	h.abi_major = SPINAL_MODEL_ABI_MAJOR;
-	h.hdr_size = sizeof(h);
-	h.n_bufs = nbufs;
-	h.n_ops = nops;
-	h.out_buf = out_buf;
-	h.n_inputs = bufs[0];
-	h.n_outputs = bufs[out_buf];
-	h.n_layers = layers;
-	h.n_neurons = neurons;
-	h.dt = 1e-3f;
-	h.bufs_off = sizeof(h);
-	off_ops = (sizeof(h) + 4 * nbufs + 63) & ~(size_t)63;
-	off_data = (off_ops + 64 * nops + 63) & ~(size_t)63;
-	h.ops_off = (uint32_t)off_ops;
-	h.data_off = (uint32_t)off_data;
-	h.data_size = (uint32_t)(4 * nd);
-	*len = off_data + 4 * nd;
-	h.total_size = (uint32_t)*len;
-	b = calloc(1, *len);
-	if (!b)
-		return NULL;
-	memcpy(b, &h, sizeof(h));
-	memcpy(b + sizeof(h), bufs, 4 * nbufs);
-	memcpy(b + off_ops, ops, 64 * nops);
-	memcpy(b + off_data, data, 4 * nd);
-	return b;
-}
-
-static void op_init(struct spinal_model_op *o, int type, unsigned int in, unsigned int out,
-		    const uint32_t *bufs, unsigned int flags)
-{
-	memset(o, 0, sizeof(*o));
-	o->type = (uint16_t)type;
-	o->flags = (uint16_t)flags;
-	o->in_buf = in;
-	o->out_buf = out;
-	o->n_in = bufs[in];
-	o->n_out = bufs[out];
-	for (int p = 0; p < SPINAL_MODEL_NPARAM; p++)
-		o->param[p] = SPINAL_MODEL_NO_PARAM;
-}
-
 static void attack_models(struct cfglink *l)
 {
-	static struct spinal_model_op ops[SPINAL_MODEL_MAX_OPS];
 	const uint32_t nin = 40, wide = 65536; /* the core's 40 features */
-	uint32_t bufs[3] = { nin, wide, 2 };
-	size_t nd = (size_t)nin * wide + (size_t)wide * 2, len;
-	float *data = calloc(nd, sizeof(float));
 	struct cfg_result r;
+	struct mb *b = mb_new();
+	uint32_t w, w2;
+	size_t len;
 	void *blob;
 	char d[400];
 
-	if (!data) {
+	if (!b) {
 		CHECK(0, "model: no memory");
 		return;
 	}
 	/* 255 matvecs 40 -> 65536 over ONE range, then 65536 -> 2 (v, omega) */
-	for (unsigned int k = 0; k < 255; k++) {
-		op_init(&ops[k], SPINAL_OP_MATVEC, 0, 1, bufs, k ? SPINAL_OPF_ACC : 0);
-		ops[k].param[0] = 0;
-	}
-	op_init(&ops[255], SPINAL_OP_MATVEC, 1, 2, bufs, 0);
-	ops[255].param[0] = nin * wide;
-	blob = blob_make(bufs, 3, 2, ops, 256, data, nd, 0, 0, &len);
+	b->bufs[0] = nin;
+	b->bufs[1] = wide;
+	b->bufs[2] = 2;
+	w = mb_put(b, 0.0f, (size_t)nin * wide);
+	w2 = mb_put(b, 0.0f, (size_t)wide * 2);
+	for (unsigned int k = 0; k < 255; k++)
+		mb_op(b, SPINAL_OP_MATVEC, 0, 1, k ? SPINAL_OPF_ACC : 0)->param[0] = w;
+	mb_op(b, SPINAL_OP_MATVEC, 1, 2, 0)->param[0] = w2;
+	blob = mb_finish(b, 3, 2, &len);
 	if (!blob) {
 		CHECK(0, "model: no memory");
-		free(data);
 		return;
 	}
 	cfglink_blob(l, SPINAL_CFG_MODEL_COMMIT, blob, len, spinal_model_hash(blob, len), 10000, &r);
@@ -319,23 +268,21 @@ static void attack_models(struct cfglink *l)
 	      "model-11mb (%zu bytes, 255 ops sharing one range): %s", len,
 	      cfg_result_describe(&r, d, sizeof(d)));
 	free(blob);
-	free(data);
 
 	/* one output: omega used to come from the stack */
-	{
-		uint32_t b1[2] = { 40, 1 };
-		float w[48] = { 0 };
-
-		op_init(&ops[0], SPINAL_OP_MATVEC, 0, 1, b1, 0);
-		ops[0].param[0] = 0;
-		blob = blob_make(b1, 2, 1, ops, 1, w, 40, 0, 0, &len);
-		cfglink_blob(l, SPINAL_CFG_MODEL_COMMIT, blob, len, spinal_model_hash(blob, len),
-			     5000, &r);
-		CHECK(r.verdict == CFG_REJECTED && r.detail == SPINAL_CFG_D_MODEL_OUTPUTS &&
-		      r.value == 1 && r.limit == 3,
-		      "model-1out: %s", cfg_result_describe(&r, d, sizeof(d)));
-		free(blob);
-	}
+	b = mb_new();
+	if (!b)
+		return;
+	b->bufs[0] = nin;
+	b->bufs[1] = 1;
+	mb_op(b, SPINAL_OP_MATVEC, 0, 1, 0)->param[0] = mb_put(b, 0.0f, nin);
+	blob = mb_finish(b, 2, 1, &len);
+	if (!blob)
+		return;
+	cfglink_blob(l, SPINAL_CFG_MODEL_COMMIT, blob, len, spinal_model_hash(blob, len), 5000, &r);
+	CHECK(r.verdict == CFG_REJECTED && r.detail == SPINAL_CFG_D_MODEL_OUTPUTS && r.value == 1 &&
+	      r.limit == 3, "model-1out: %s", cfg_result_describe(&r, d, sizeof(d)));
+	free(blob);
 }
 
 static void attack_params(struct cfglink *l)

@@ -53,9 +53,24 @@ struct vfx {
 	struct cfglink l;
 };
 
-static void vfx_core(struct vfx *f)
+/* Start the core's updater on @f's ring, with its verdict table @vt. */
+static void vfx_updater(struct vfx *f, struct spinal_cfg_verdicts *vt)
 {
 	struct spinal_updater_cfg c = { 0 };
+
+	c.cfg_ring = &f->c;
+	c.staging = f->staging;
+	c.staging_len = STAGING;
+	c.stats = f->stats;
+	c.verdicts = vt;
+	c.rt_cpu = -1;
+	c.poll_us = 100;
+	f->u = spinal_updater_start(&c);
+	assert_non_null(f->u);
+}
+
+static void vfx_core(struct vfx *f)
+{
 
 	memset(f->stats, 0, sizeof(*f->stats));
 	memset(f->fs, 0, sizeof(*f->fs));
@@ -68,15 +83,7 @@ static void vfx_core(struct vfx *f)
 	spinal_ring_init_shared(&f->prod, &f->cons, NSLOTS, SPINAL_CFG_SLOT_SIZE, 0xffffffe0u);
 	assert_int_equal(spinal_ring_attach(&f->c, &f->prod, &f->cons, f->slots, NSLOTS,
 					    SPINAL_CFG_SLOT_SIZE, NSLOTS * SPINAL_CFG_SLOT_SIZE, 0), 0);
-	c.cfg_ring = &f->c;
-	c.staging = f->staging;
-	c.staging_len = STAGING;
-	c.stats = f->stats;
-	c.verdicts = &f->fs->vt;
-	c.rt_cpu = -1;
-	c.poll_us = 100;
-	f->u = spinal_updater_start(&c);
-	assert_non_null(f->u);
+	vfx_updater(f, &f->fs->vt);
 	memset(&f->at, 0, sizeof(f->at));
 	f->at.stats_hdr = &f->fs->h;
 	f->at.stats = f->stats;
@@ -308,20 +315,8 @@ static void test_restarted_agent(void **state)
 	cfglink_fini(&f->l);
 	cfglink_init(&f->l);
 	assert_int_equal(cfglink_attach(&f->l, &f->at), 0);
-	{
-		/* the core drains again (same ring and table, base carried over) */
-		struct spinal_updater_cfg c = { 0 };
-
-		c.cfg_ring = &f->c;
-		c.staging = f->staging;
-		c.staging_len = STAGING;
-		c.stats = f->stats;
-		c.verdicts = &f->fs->vt;
-		c.rt_cpu = -1;
-		c.poll_us = 100;
-		f->u = spinal_updater_start(&c);
-		assert_non_null(f->u);
-	}
+	/* the core drains again (same ring and table) */
+	vfx_updater(f, &f->fs->vt);
 	assert_int_equal(cfglink_estop(&f->l, 1, 1000, &r), CFG_ACCEPTED);
 	assert_int_equal(r.seq, 8);
 	assert_int_equal(spinal_updater_estop(f->u), 1);

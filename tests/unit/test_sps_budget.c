@@ -30,151 +30,57 @@
 #include "rtcore/pipeline.h"
 #include "rtcore/sps.h"
 #include "rtcore/sps_impl.h"
-
-/* --- a blob builder for big blobs ------------------------------------- */
-
-struct bld {
-	struct spinal_model_hdr h;
-	uint32_t bufs[SPINAL_MODEL_MAX_BUFS];
-	struct spinal_model_op ops[SPINAL_MODEL_MAX_OPS];
-	float *data;
-	size_t nd, cap;
-};
-
-static struct bld *bld_new(void)
-{
-	struct bld *b = calloc(1, sizeof(*b));
-
-	assert_non_null(b);
-	return b;
-}
-
-static uint32_t put_const(struct bld *b, float v, size_t n)
-{
-	size_t at = (b->nd + 15) & ~(size_t)15;
-
-	if (at + n > b->cap) {
-		b->cap = (at + n) * 2;
-		b->data = realloc(b->data, b->cap * sizeof(float));
-		assert_non_null(b->data);
-	}
-	for (size_t i = b->nd; i < at; i++)
-		b->data[i] = 0.0f;
-	for (size_t i = 0; i < n; i++)
-		b->data[at + i] = v;
-	b->nd = at + n;
-	return (uint32_t)at;
-}
-
-static struct spinal_model_op *add_op(struct bld *b, int type, unsigned int in, unsigned int out,
-				      unsigned int flags)
-{
-	struct spinal_model_op *o = &b->ops[b->h.n_ops++];
-
-	memset(o, 0, sizeof(*o));
-	o->type = (uint16_t)type;
-	o->flags = (uint16_t)flags;
-	o->in_buf = in;
-	o->out_buf = out;
-	o->n_in = b->bufs[in];
-	o->n_out = b->bufs[out];
-	for (int p = 0; p < SPINAL_MODEL_NPARAM; p++)
-		o->param[p] = SPINAL_MODEL_NO_PARAM;
-	return o;
-}
-
-/* a LI readout (output v) of the width of @buf */
-static void add_li(struct bld *b, unsigned int in, unsigned int out)
-{
-	struct spinal_model_op *o = add_op(b, SPINAL_OP_NEURON, in, out, 0);
-	size_t n = b->bufs[out];
-
-	o->param[SPINAL_NP_DM] = put_const(b, 0.9f, n);
-	o->param[SPINAL_NP_BM] = put_const(b, 1.0f, n);
-	o->param[SPINAL_NP_CM] = put_const(b, 0.0f, n);
-	o->param[SPINAL_NP_THR] = put_const(b, 1.0f, n);
-	o->param[SPINAL_NP_VRESET] = put_const(b, 0.0f, n);
-	o->param[SPINAL_NP_DS] = put_const(b, 0.0f, n);
-	o->param[SPINAL_NP_BS] = put_const(b, 0.0f, n);
-	b->h.n_layers++;
-	b->h.n_neurons += (uint32_t)n;
-}
-
-static void *bld_finish(struct bld *b, unsigned int nbufs, unsigned int out_buf, size_t *len)
-{
-	struct spinal_model_hdr *h = &b->h;
-	size_t off_ops, off_data;
-	char *blob;
-
-	h->magic = SPINAL_MODEL_MAGIC;
-	h->abi_major = SPINAL_MODEL_ABI_MAJOR;
-	h->hdr_size = sizeof(*h);
-	h->n_bufs = nbufs;
-	h->out_buf = out_buf;
-	h->n_inputs = b->bufs[0];
-	h->n_outputs = b->bufs[out_buf];
-	h->dt = 1e-3f;
-	h->bufs_off = sizeof(*h);
-	off_ops = (sizeof(*h) + 4 * nbufs + 63) & ~(size_t)63;
-	off_data = (off_ops + 64 * h->n_ops + 63) & ~(size_t)63;
-	h->ops_off = (uint32_t)off_ops;
-	h->data_off = (uint32_t)off_data;
-	h->data_size = (uint32_t)(4 * b->nd);
-	*len = off_data + 4 * b->nd;
-	h->total_size = (uint32_t)*len;
-	blob = aligned_alloc(64, (*len + 63) & ~(size_t)63);
-	assert_non_null(blob);
-	memset(blob, 0, *len);
-	memcpy(blob, h, sizeof(*h));
-	memcpy(blob + sizeof(*h), b->bufs, 4 * nbufs);
-	memcpy(blob + off_ops, b->ops, 64 * h->n_ops);
-	memcpy(blob + off_data, b->data, 4 * b->nd);
-	free(b->data);
-	free(b);
-	return blob;
-}
+#include "model_build.h"
 
 /* nin -> matvec(hidden, bias) -> LI(hidden) -> matvec(nout) -> LI(nout) */
 static void *mlp(unsigned int nin, unsigned int hidden, unsigned int nout, size_t *len)
 {
-	struct bld *b = bld_new();
+	struct mb *b = mb_new();
 	struct spinal_model_op *o;
+	void *blob;
 
+	assert_non_null(b);
 	b->bufs[0] = nin;
 	b->bufs[1] = hidden;
 	b->bufs[2] = hidden;
 	b->bufs[3] = nout;
 	b->bufs[4] = nout;
-	o = add_op(b, SPINAL_OP_MATVEC, 0, 1, SPINAL_OPF_BIAS);
-	o->param[0] = put_const(b, 0.01f, (size_t)nin * hidden);
-	o->param[1] = put_const(b, 0.1f, hidden);
-	add_li(b, 1, 2);
-	o = add_op(b, SPINAL_OP_MATVEC, 2, 3, 0);
-	o->param[0] = put_const(b, 0.02f, (size_t)hidden * nout);
-	add_li(b, 3, 4);
-	return bld_finish(b, 5, 4, len);
+	o = mb_op(b, SPINAL_OP_MATVEC, 0, 1, SPINAL_OPF_BIAS);
+	o->param[0] = mb_put(b, 0.01f, (size_t)nin * hidden);
+	o->param[1] = mb_put(b, 0.1f, hidden);
+	mb_li(b, 1, 2);
+	o = mb_op(b, SPINAL_OP_MATVEC, 2, 3, 0);
+	o->param[0] = mb_put(b, 0.02f, (size_t)hidden * nout);
+	mb_li(b, 3, 4);
+	blob = mb_finish(b, 5, 4, len);
+	assert_non_null(blob);
+	return blob;
 }
 
 /* @nops matvecs nin -> nout all reading ONE weight range (the 11 MB attack) */
 static void *shared_weights(unsigned int nops, unsigned int nin, unsigned int nout,
 			    uint32_t second_off, size_t *len)
 {
-	struct bld *b = bld_new();
+	struct mb *b = mb_new();
 	uint32_t w;
+	void *blob;
 
+	assert_non_null(b);
 	b->bufs[0] = nin;
 	b->bufs[1] = nout;
 	b->bufs[2] = nout;
-	w = put_const(b, 0.001f, (size_t)nin * nout);
+	w = mb_put(b, 0.001f, (size_t)nin * nout);
 	assert_true(nops < SPINAL_MODEL_MAX_OPS);
 	for (unsigned int k = 0; k < nops; k++) {
-		struct spinal_model_op *o = add_op(b, SPINAL_OP_MATVEC, 0, 1,
+		struct spinal_model_op *o = mb_op(b, SPINAL_OP_MATVEC, 0, 1,
 						   k ? SPINAL_OPF_ACC : 0);
 
 		o->param[0] = k == 1 && second_off ? w + second_off : w;
 	}
-	add_li(b, 1, 2);
-	return bld_finish(b, 3, 2, len);
+	mb_li(b, 1, 2);
+	blob = mb_finish(b, 3, 2, len);
+	assert_non_null(blob);
+	return blob;
 }
 
 static long maxrss_kb(void)
@@ -313,14 +219,23 @@ static void test_memory_budget(void **state)
 	free(blob);
 }
 
+/* A pipeline at 1 kHz with the core's default hard limits. */
+static void init_pl(struct pipeline *pl, int require_model)
+{
+	struct pipeline_cfg pc = { .period_ns = 1000000, .goal_tol = 0.1f, .goal_x = 40,
+				   .lim = { 1.0f, 2.0f, 2.0f, 8.0f, 0, 0 },
+				   .require_model = require_model };
+
+	follower_defaults(&pc.fol);
+	assert_int_equal(pipeline_init(pl, &pc), 0);
+}
+
 /* Issue 12 item 7: 2 or 3 outputs, at load. */
 static void test_output_count(void **state)
 {
 	struct spinal_model_ctx mc = { .period_us = 1000 };
 	struct sps_limits lim;
 	static struct pipeline pl;
-	struct pipeline_cfg pc = { .period_ns = 1000000, .goal_tol = 0.1f,
-				   .lim = { 1.0f, 2.0f, 2.0f, 8.0f, 0, 0 } };
 	struct sps_plan *p;
 	struct sps_cost c;
 	unsigned int nin, nout;
@@ -329,8 +244,7 @@ static void test_output_count(void **state)
 	void *blob;
 
 	(void)state;
-	follower_defaults(&pc.fol);
-	assert_int_equal(pipeline_init(&pl, &pc), 0);
+	init_pl(&pl, 0);
 	sfs_defaults(&mc.sfs);
 	spinal_model_limits(&mc, &lim);
 	nin = sfs_n_features(&mc.sfs);
@@ -387,8 +301,6 @@ static __attribute__((noinline)) void run_sps(struct pipeline *pl, struct tick *
 static void test_output_buffer_zeroed(void **state)
 {
 	static struct pipeline pl;
-	struct pipeline_cfg pc = { .period_ns = 1000000, .goal_tol = 0.1f,
-				   .lim = { 1.0f, 2.0f, 2.0f, 8.0f, 0, 0 } };
 	struct tick t;
 	struct sps_plan *p;
 	char err[256];
@@ -397,8 +309,7 @@ static void test_output_buffer_zeroed(void **state)
 	unsigned int nin;
 
 	(void)state;
-	follower_defaults(&pc.fol);
-	assert_int_equal(pipeline_init(&pl, &pc), 0);
+	init_pl(&pl, 0);
 	nin = sfs_n_features(&pl.cfg.sfs);
 	blob = mlp(nin, 16, 1, &len);
 	p = sps_plan_create(blob, len, -1, err, sizeof(err));
@@ -420,8 +331,6 @@ static void test_output_buffer_zeroed(void **state)
 static void test_no_sps_during_safe_stop(void **state)
 {
 	static struct pipeline pl;
-	struct pipeline_cfg pc = { .period_ns = 1000000, .goal_tol = 0.1f, .goal_x = 40,
-				   .lim = { 1.0f, 2.0f, 2.0f, 8.0f, 0, 0 }, .require_model = 1 };
 	struct tick t;
 	struct sps_plan *p;
 	char err[256];
@@ -429,8 +338,7 @@ static void test_no_sps_during_safe_stop(void **state)
 	void *blob;
 
 	(void)state;
-	follower_defaults(&pc.fol);
-	assert_int_equal(pipeline_init(&pl, &pc), 0);
+	init_pl(&pl, 1);
 	blob = mlp(sfs_n_features(&pl.cfg.sfs), 16, 2, &len);
 	p = sps_plan_create(blob, len, -1, err, sizeof(err));
 	assert_int_equal(pipeline_set_model(&pl, p, err, sizeof(err)), 0);
