@@ -28,9 +28,13 @@ static void put(_Atomic uint64_t *c, uint64_t v)
 
 void spinal_model_limits(const struct spinal_model_ctx *mc, struct sps_limits *lim)
 {
+	/* no period given: the shortest the core runs at (the strictest budget),
+	 * never "no budget" */
+	uint64_t period_us = mc->period_us ? mc->period_us : SPS_PERIOD_US_MIN;
+
 	memset(lim, 0, sizeof(*lim));
-	lim->period_us = (uint32_t)mc->period_us;
-	lim->max_macs = mc->max_macs ? mc->max_macs : sps_budget_macs(mc->period_us);
+	lim->period_us = (uint32_t)period_us;
+	lim->max_macs = mc->max_macs ? mc->max_macs : sps_budget_macs(period_us);
 	lim->max_arena_bytes = mc->max_arena_bytes ? mc->max_arena_bytes :
 			       (uint64_t)SPS_MEM_DEFAULT_MB << 20;
 	lim->n_inputs = sfs_n_features(&mc->sfs);

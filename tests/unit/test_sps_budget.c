@@ -246,7 +246,12 @@ static void test_output_count(void **state)
 	(void)state;
 	init_pl(&pl, 0);
 	sfs_defaults(&mc.sfs);
+	mc.period_us = 0; /* not given: the strictest budget, never none */
 	spinal_model_limits(&mc, &lim);
+	assert_int_equal(lim.max_macs, sps_budget_macs(SPS_PERIOD_US_MIN));
+	mc.period_us = 1000;
+	spinal_model_limits(&mc, &lim);
+	assert_int_equal(lim.max_macs, 500000);
 	nin = sfs_n_features(&mc.sfs);
 	assert_int_equal(lim.n_inputs, nin);
 	assert_int_equal(lim.min_outputs, 2);
