@@ -8,6 +8,7 @@
 
 #include "rtcore/cfg_validate.h"
 #include "rtcore/model_rcu.h"
+#include "rtcore/options.h"
 #include "rtcore/sps.h"
 
 struct spinal_model *spinal_model_cur;
@@ -30,7 +31,7 @@ void spinal_model_limits(const struct spinal_model_ctx *mc, struct sps_limits *l
 {
 	/* no period given: the shortest the core runs at (the strictest budget),
 	 * never "no budget" */
-	uint64_t period_us = mc->period_us ? mc->period_us : SPS_PERIOD_US_MIN;
+	uint64_t period_us = mc->period_us ? mc->period_us : CORE_PERIOD_US_MIN;
 
 	memset(lim, 0, sizeof(*lim));
 	lim->period_us = (uint32_t)period_us;

@@ -51,7 +51,7 @@ struct spinal_model_ctx {
 	struct sfs_cfg sfs;         /* feature layout the model must match */
 	struct spinal_stats *stats; /* model.* counters */
 	uint64_t period_us;         /* loop period: the work budget derives from it
-				     * (0: SPS_PERIOD_US_MIN, the strictest) */
+				     * (0: CORE_PERIOD_US_MIN, the strictest) */
 	uint64_t max_macs;          /* per-tick work budget, 0: sps_budget_macs(period_us) */
 	uint64_t max_arena_bytes;   /* plan memory budget, 0: SPS_MEM_DEFAULT_MB */
 	/* updater thread only */

@@ -274,7 +274,7 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			o->name = optarg;
 			break;
 		case 'p':
-			if (parse_long(optarg, SPS_PERIOD_US_MIN, 1000000, &o->period_us))
+			if (parse_long(optarg, CORE_PERIOD_US_MIN, 1000000, &o->period_us))
 				goto bad;
 			break;
 		case 'c':

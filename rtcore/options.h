@@ -9,6 +9,9 @@
 #include "rtcore/handoff.h"
 #include "rtcore/privsep.h"
 
+/* The shortest loop period spinal-core runs at (--period-us). */
+#define CORE_PERIOD_US_MIN 50
+
 struct core_opts {
 	const char *name;
 	const char *io;

@@ -55,7 +55,6 @@ struct sps_plan *sps_plan_create(const void *blob, size_t len, int numa_node,
 #define SPS_OP_OVERHEAD_MACS 16 /* dispatch and loop set-up of one op */
 #define SPS_MEM_DEFAULT_MB 64   /* plan arena default: one op of 16 Mi weights */
 #define SPS_MEM_CEIL_MB 1024
-#define SPS_PERIOD_US_MIN 50    /* spinal-core --period-us floor */
 
 /* The default per-tick budget for a loop period of @period_us. */
 static inline uint64_t sps_budget_macs(uint64_t period_us)

@@ -27,6 +27,7 @@
 #include <spinal/stats.h>
 
 #include "rtcore/model_rcu.h"
+#include "rtcore/options.h"
 #include "rtcore/pipeline.h"
 #include "rtcore/sps.h"
 #include "rtcore/sps_impl.h"
@@ -248,7 +249,7 @@ static void test_output_count(void **state)
 	sfs_defaults(&mc.sfs);
 	mc.period_us = 0; /* not given: the strictest budget, never none */
 	spinal_model_limits(&mc, &lim);
-	assert_int_equal(lim.max_macs, sps_budget_macs(SPS_PERIOD_US_MIN));
+	assert_int_equal(lim.max_macs, sps_budget_macs(CORE_PERIOD_US_MIN));
 	mc.period_us = 1000;
 	spinal_model_limits(&mc, &lim);
 	assert_int_equal(lim.max_macs, 500000);
