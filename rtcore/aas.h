@@ -29,7 +29,8 @@ struct aas_limits {
 struct aas_cfg {
 	struct aas_limits hard; /* from spinal-core's command line */
 	float dt;               /* loop period, s */
-	uint64_t stale_ns;      /* state older than this: stop (0 = never) */
+	uint64_t stale_ns;      /* state older than this: stop; > 0 (there is no
+				 * "never" value: the stale check is always on) */
 	float goal_tol;         /* goal reached within this distance, m */
 	float conf_low;         /* confidence below this ... */
 	uint32_t low_ticks;     /* ... for this many ticks: follower takes over */
@@ -66,7 +67,8 @@ struct aas {
 /* Defaults for everything but the hard limits and dt. */
 void aas_cfg_defaults(struct aas_cfg *c);
 
-/* Validate and initialise.  Any thread, before use.  0 or -EINVAL. */
+/* Validate and initialise.  Any thread, before use.  0 or -EINVAL (a hard
+ * limit NaN/negative, accel or alpha 0, dt <= 0, stale_ns 0, ...). */
 int aas_init(struct aas *a, const struct aas_cfg *cfg);
 
 /*
@@ -88,8 +90,12 @@ uint32_t aas_step(struct aas *a, const struct aas_in *in, struct spinal_cmd *cmd
 		  uint32_t *flags);
 
 /* Clamp (v, omega) toward @prev under @lim over @dt with jerk state
- * (*a_prev, *alpha_prev).  Pure, RT-safe.  Returns the clamp reason bits. */
-uint32_t aas_clamp(const struct aas_limits *lim, const struct spinal_cmd *prev, float dt,
-		   float *a_prev, float *alpha_prev, struct spinal_cmd *cmd);
+ * (*a_prev, *alpha_prev).  An axis whose @prev is above its @lim speed (the
+ * limit was just narrowed) comes down under the @hard accel/jerk instead, so
+ * a narrowed ramp never holds it above the limit.  Pure, RT-safe.  Returns
+ * the clamp reason bits. */
+uint32_t aas_clamp(const struct aas_limits *lim, const struct aas_limits *hard,
+		   const struct spinal_cmd *prev, float dt, float *a_prev, float *alpha_prev,
+		   struct spinal_cmd *cmd);
 
 #endif /* SPINAL_RTCORE_AAS_H */

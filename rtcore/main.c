@@ -74,6 +74,8 @@ static int create_regions(struct core *c)
 		{ SPINAL_SECT_CFG_CONS, 0, sizeof(struct spinal_ring_idx) },
 		{ SPINAL_SECT_INCIDENTS, sizeof(struct spinal_incident),
 		  spinal_incident_section_size(SPINAL_INCIDENT_SLOTS_DEFAULT) },
+		{ SPINAL_SECT_CFG_VERDICT, sizeof(struct spinal_cfg_verdict_slot),
+		  sizeof(struct spinal_cfg_verdicts) },
 	};
 	const struct core_sect_spec telem_s[] = {
 		{ SPINAL_SECT_RING_PROD, 0, sizeof(struct spinal_ring_idx) },
@@ -92,8 +94,8 @@ static int create_regions(struct core *c)
 	char err[256] = "";
 	int rc;
 
-	rc = region_create(c, &c->stats, SPINAL_REGION_STATS, stats_s, 3, 0640, err,
-			   sizeof(err));
+	rc = region_create(c, &c->stats, SPINAL_REGION_STATS, stats_s,
+			   sizeof(stats_s) / sizeof(stats_s[0]), 0640, err, sizeof(err));
 	if (!rc)
 		rc = region_create(c, &c->telem, SPINAL_REGION_TELEM, telem_s, 2, 0640, err,
 				   sizeof(err));
@@ -198,10 +200,14 @@ static int start_updater(struct core *c)
 	ucfg.staging = staging;
 	ucfg.staging_len = staging_len;
 	ucfg.stats = c->loop->stats;
+	ucfg.verdicts = spinal_region_section(c->stats.hdr, SPINAL_SECT_CFG_VERDICT, NULL, NULL);
 	ucfg.rt_cpu = c->rt.ncpus > 1 ? c->rt.cpu : -1;
 	c->model_ctx.numa_node = c->rt.numa_node;
 	c->model_ctx.sfs = c->loop->pipe.cfg.sfs;
 	c->model_ctx.stats = c->loop->stats;
+	c->model_ctx.period_us = (uint64_t)c->o.period_us; /* budgets: docs/model.md */
+	c->model_ctx.max_macs = c->o.sps_max_macs;
+	c->model_ctx.max_arena_bytes = (uint64_t)c->o.sps_max_mb << 20;
 	c->handlers[0] = (struct spinal_cfg_handler){ SPINAL_CFG_MODEL_COMMIT, spinal_model_handler,
 						      &c->model_ctx };
 	c->handlers[1] = (struct spinal_cfg_handler){ SPINAL_CFG_PARAMS_SET, spinal_params_handler,

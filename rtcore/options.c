@@ -2,6 +2,7 @@
 /* spinal-core's command line (see options.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "rtcore/pipeline.h"
 #include "rtcore/seccomp.h"
 #include "rtcore/trace.h"
+#include "rtcore/sps.h"
 
 void core_opts_defaults(struct core_opts *o)
 {
@@ -26,6 +28,7 @@ void core_opts_defaults(struct core_opts *o)
 		.lim = { .v_max = 1.0f, .omega_max = 2.0f, .accel_max = 2.0f, .alpha_max = 8.0f },
 		.stale_ms = 50, .trace_mode = TRACE_MODE_AUTO, .trace_buf_kb = 512,
 		.trace_max_per_s = 20,
+		.sps_max_mb = SPS_MEM_DEFAULT_MB,
 	};
 }
 
@@ -92,18 +95,25 @@ static void usage(FILE *f)
 "      --start X,Y,THETA  sim start pose (default 0,0,0)\n"
 "      --goal X,Y         goal point (default 4,3)\n"
 "      --goal-tol M       goal reached within M metres (default 0.1)\n"
-"Hard safety limits (the agent may only narrow them):\n"
-"      --max-speed V      m/s (default 1.0)\n"
-"      --max-omega W      rad/s (default 2.0)\n"
-"      --max-accel A      m/s^2 (default 2.0)\n"
-"      --max-alpha B      rad/s^2 (default 8.0)\n"
+"Hard safety limits (the agent may only narrow them, never switch one off):\n"
+"      --max-speed V      m/s, 0..100 (default 1.0; 0: never move)\n"
+"      --max-omega W      rad/s, 0..100 (default 2.0)\n"
+"      --max-accel A      m/s^2, 0.001..1000 (default 2.0)\n"
+"      --max-alpha B      rad/s^2, 0.001..1000 (default 8.0)\n"
 "      --max-jerk J       m/s^3 (default 0: no jerk limit)\n"
 "      --max-ajerk J      rad/s^3 (default 0: no limit)\n"
-"      --stale-ms MS      robot state older than MS stops the robot (default 50)\n"
+"      --stale-ms MS      robot state older than MS stops the robot, 1..60000\n"
+"                         (default 50; the stale check cannot be turned off)\n"
 "Policy:\n"
 "      --fallback-only    with no model loaded, drive with the classical path\n"
 "                         follower instead of standing still (testing; the safe\n"
 "                         default is: no model, no motion)\n"
+"      --sps-budget-macs N  a model may need at most N multiply-adds per tick\n"
+"                         (worst case, docs/model.md); default: half the period\n"
+"                         at 1 per ns = 500 per us of period (500000 at 1 kHz);\n"
+"                         at most 8 per ns of the whole period\n"
+"      --sps-max-mb N     a model plan may take at most N MiB of (locked)\n"
+"                         memory, 1..1024 (default 64)\n"
 "Shared memory sizes:\n"
 "      --telem-slots N    telemetry ring records, power of two (default 16384)\n"
 "      --cfg-slots N      config ring messages, power of two (default 256)\n"
@@ -178,6 +188,7 @@ enum {
 	OPT_SOCKET, OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_AGENT_USER, OPT_USER, OPT_SECCOMP,
 	OPT_SECCOMP_TEST, OPT_RTTIME, OPT_STALE_MS, OPT_MAX_JERK, OPT_MAX_AJERK,
 	OPT_FALLBACK_ONLY, OPT_TRACE, OPT_TRACE_LATE, OPT_TRACE_BUF, OPT_TRACE_RATE, OPT_TRACEFS,
+	OPT_SPS_MACS, OPT_SPS_MB,
 };
 
 /* Options of rtcore/privsep.h, seccomp.h and handoff.h.  Returns 0 or -1. */
@@ -270,6 +281,8 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 		{ "trace-buf-kb", required_argument, NULL, OPT_TRACE_BUF },
 		{ "trace-max-per-s", required_argument, NULL, OPT_TRACE_RATE },
 		{ "tracefs", required_argument, NULL, OPT_TRACEFS },
+		{ "sps-budget-macs", required_argument, NULL, OPT_SPS_MACS },
+		{ "sps-max-mb", required_argument, NULL, OPT_SPS_MB },
 		{ NULL, 0, NULL, 0 },
 	};
 	double f[3], d;
@@ -284,7 +297,7 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			o->name = optarg;
 			break;
 		case 'p':
-			if (parse_long(optarg, 50, 1000000, &o->period_us))
+			if (parse_long(optarg, CORE_PERIOD_US_MIN, 1000000, &o->period_us))
 				goto bad;
 			break;
 		case 'c':
@@ -340,12 +353,13 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			o->lim.omega_max = (float)d;
 			break;
 		case OPT_MAX_ACCEL:
-			if (parse_opt_float(optarg, 0, 1000, &d))
+			/* > 0: a zero acceleration limit would freeze the robot */
+			if (parse_opt_float(optarg, 0.001, 1000, &d))
 				goto bad;
 			o->lim.accel_max = (float)d;
 			break;
 		case OPT_MAX_ALPHA:
-			if (parse_opt_float(optarg, 0, 1000, &d))
+			if (parse_opt_float(optarg, 0.001, 1000, &d))
 				goto bad;
 			o->lim.alpha_max = (float)d;
 			break;
@@ -369,7 +383,8 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			o->max_consec_miss = (uint32_t)v;
 			break;
 		case OPT_STALE_MS:
-			if (parse_long(optarg, 0, 60000, &o->stale_ms))
+			/* no 0: there is no "no stale check" (rtcore/aas.h) */
+			if (parse_long(optarg, 1, 60000, &o->stale_ms))
 				goto bad;
 			break;
 		case OPT_MAX_JERK:
@@ -384,6 +399,17 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			break;
 		case OPT_FALLBACK_ONLY:
 			o->fallback_only = 1;
+			break;
+		case OPT_SPS_MACS:
+			/* the ceiling depends on the period: checked below */
+			if (parse_long(optarg, 1, LONG_MAX, &v))
+				goto bad;
+			o->sps_max_macs = (uint64_t)v;
+			break;
+		case OPT_SPS_MB:
+			if (parse_long(optarg, 1, SPS_MEM_CEIL_MB, &v))
+				goto bad;
+			o->sps_max_mb = (uint32_t)v;
 			break;
 		case OPT_WD_TIMEOUT:
 			if (parse_long(optarg, 0, 60000, &o->wd_timeout_ms))
@@ -426,6 +452,14 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 	if (optind < argc) {
 		fprintf(stderr, "spinal-core: unexpected argument '%s'\nTry 'spinal-core --help'.\n",
 			argv[optind]);
+		return -1;
+	}
+	if (o->sps_max_macs > sps_budget_macs_ceiling((uint64_t)o->period_us)) {
+		fprintf(stderr,
+			"spinal-core: --sps-budget-macs %llu is above the ceiling for a %ld us period (%llu: %d multiply-adds per ns of the whole period)\nTry 'spinal-core --help'.\n",
+			(unsigned long long)o->sps_max_macs, o->period_us,
+			(unsigned long long)sps_budget_macs_ceiling((uint64_t)o->period_us),
+			SPS_MACS_PER_NS_CEIL);
 		return -1;
 	}
 	return 0;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rtcore/pipeline.h"
@@ -45,10 +46,18 @@ int pipeline_init(struct pipeline *p, const struct pipeline_cfg *cfg)
 int pipeline_set_model(struct pipeline *p, struct sps_plan *plan, char *err, unsigned long errlen)
 {
 	if (plan) {
+		size_t nout = sps_plan_n_outputs(plan);
 		int rc = sfs_check_model_inputs(&p->cfg.sfs, sps_plan_n_inputs(plan), err, errlen);
 
 		if (rc)
 			return rc;
+		if (nout < 2 || nout > 3) {
+			if (err && errlen)
+				snprintf(err, errlen,
+					 "model has %zu outputs, the control pipeline reads 2..3 (v, omega[, confidence])",
+					 nout);
+			return -EBADMSG;
+		}
 		sps_plan_reset(plan);
 	}
 	p->plan = plan;
@@ -89,11 +98,13 @@ void pipeline_sfs(struct pipeline *p, struct tick *t)
 	}
 }
 
-/* SPS: the SNN policy, plus the follower toward the waypoint as fallback. */
+/* SPS: the SNN policy, plus the follower toward the waypoint as fallback.
+ * Not while a safe stop is latched: the command is zero until the core
+ * stops, and a model that overran the period must not keep doing so. */
 void pipeline_sps(struct pipeline *p, struct tick *t)
 {
 	const struct sfs_out *o = &t->sf;
-	float out[3];
+	float out[3] = { 0.0f, 0.0f, 0.0f };
 	int rc;
 
 	t->have_policy = 0;
@@ -109,7 +120,7 @@ void pipeline_sps(struct pipeline *p, struct tick *t)
 	}
 	follower_step(&p->cfg.fol, t->st.x, t->st.y, t->st.theta, o->wp_x, o->wp_y,
 		      o->path_dist, &t->fb_v, &t->fb_w);
-	if (!p->plan)
+	if (!p->plan || p->safe_stop)
 		return;
 	/* a new goal starts a new episode for the network */
 	if (o->goal_x != p->last_gx || o->goal_y != p->last_gy) {
@@ -119,7 +130,7 @@ void pipeline_sps(struct pipeline *p, struct tick *t)
 	}
 	t->have_policy = 1;
 	rc = sps_plan_step(p->plan, o->f, o->n, out, 3);
-	if (rc) {
+	if (rc || sps_plan_n_outputs(p->plan) < 2) { /* (set_model refuses < 2) */
 		t->pol_v = t->pol_w = NAN;
 		return;
 	}

@@ -87,9 +87,10 @@ int pipeline_init(struct pipeline *p, const struct pipeline_cfg *cfg);
 
 /*
  * pipeline_set_model - install @plan (owned by the caller, NULL: none) after
- * checking its input size against the SFS layout; resets its state.  Not
- * RT: call before the loop or from the thread that runs it.  Returns 0 or
- * -EBADMSG with a one-line operator message in @err.
+ * checking its input size against the SFS layout and its output count (2
+ * or 3: v, omega[, confidence]); resets its state.  Not RT: call before the
+ * loop or from the thread that runs it.  Returns 0 or -EBADMSG with a
+ * one-line operator message in @err.
  */
 int pipeline_set_model(struct pipeline *p, struct sps_plan *plan, char *err, unsigned long errlen);
 
