@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include <spinal/config.h>
-#include <spinal/io_shm.h>
+#include <spinal/seqlock.h>
 #include <spinal/telemetry.h>
 
 #include "userspace/console_agent.h"
@@ -54,7 +54,7 @@ static int newest_record(const struct attach *at, struct spinal_telem_rec *rec)
 	memcpy(rec, (const unsigned char *)at->slots + (size_t)((p0 - 1) & mask) * at->slot_size,
 	       sizeof(*rec));
 	/* R2: the copy before the re-read (a no-op under TSan, which models no fences) */
-	spinal_seqbox_fence(memory_order_acquire);
+	spinal_seqlock_fence(memory_order_acquire);
 	p1 = atomic_load_explicit(&at->prod->pos, memory_order_relaxed);
 	return p1 - p0 < at->nslots - 1 && rec->kind == SPINAL_REC_TICK;
 }
