@@ -189,7 +189,7 @@ static int episode(const struct opts *o, struct spinal_gmodel *m, struct sps_pla
 			float la = lim_a, lal = lim_alpha;
 
 			/* the expert as AAS would let it drive from here */
-			aas_clamp(&p.aas.lim, &prev_cmd, p.aas.cfg.dt, &la, &lal, &lim);
+			aas_clamp(&p.aas.lim, &p.aas.cfg.hard, &prev_cmd, p.aas.cfg.dt, &la, &lal, &lim);
 			row[0] = (float)ep;
 			row[1] = (float)tick;
 			memcpy(&row[2], t.sf.f, t.sf.n * sizeof(float));
