@@ -38,6 +38,8 @@
 #include "tools/ros2/ros2_wire.h"
 
 #define NSEC 1000000000ull
+/* the command thread wakes this long after the core's expected command write */
+#define R2_CMD_PHASE_NS 100000ull
 
 static const char usage_text[] =
 "Usage: spinal-ros2 [OPTION]...\n"
@@ -337,6 +339,7 @@ static void *cmd_thread(void *arg)
 {
 	struct bridge *b = arg;
 	uint64_t period = (uint64_t)(1e9 / b->o.cmd_rate_hz), next = spinal_mono_ns() + period;
+	uint64_t core_period = spinal_driver_core_period_ns(b->drv);
 	char err[256];
 
 	while (!stop_requested) {
@@ -370,8 +373,17 @@ static void *cmd_thread(void *arg)
 		if (rc == 1)
 			blog("the core restarted; re-attached (core pid %d)", spinal_driver_core_pid(b->drv));
 		next += period;
+		/* phase-lock to the core: wake just after its next command is written */
+		if (stop == SPINAL_DRIVER_GO && core_period && c.stamp_ns) {
+			uint64_t base = c.stamp_ns + R2_CMD_PHASE_NS;
+
+			if (next > base)
+				next = base + (next - base) / core_period * core_period;
+		}
 		if (next < t_done)
 			next = t_done + period; /* stalled: do not burst */
+		while (core_period && next <= t_done)
+			next += core_period;
 	}
 	return NULL;
 }
