@@ -4,7 +4,7 @@
 
 In a private network namespace, the rclpy robot (tests/ros2/robot.py
 --scenario bench) publishes /odom at 1 kHz.  Rounds alternate, A B A B ...
-(--pairs, >= 10):
+(--pairs, >= 10; statistics: tools/bench/pairstat.py):
   A  spinal-ros2 (Cyclone DDS) attached to a live core: odometry arrival ->
      state mailbox, and core command in the mailbox -> /cmd_vel published
      (--cmd-rate-hz 1000), from its --latency-json
@@ -16,7 +16,6 @@ writes --json.  Nothing is asserted: a benchmark, not a test.
 import argparse
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -28,10 +27,9 @@ def sh(*a, **kw):
     return subprocess.run(list(a), check=True, **kw)
 
 
-def boot_ci(xs, n=2000):
-    rnd = random.Random(1)
-    meds = sorted(statistics.median(rnd.choice(xs) for _ in xs) for _ in range(n))
-    return meds[int(0.025 * n)], meds[int(0.975 * n)]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "tools", "bench"))
+import pairstat  # noqa: E402  the one paired-rounds statistic
 
 
 def main():
@@ -113,13 +111,13 @@ def main():
         res["rows"].append({"path": label, "key": key, "p50_us": p50, "p99_us": p99,
                             "median_count": cnt})
     for q in ("p50_ns", "p99_ns"):
-        ratios = [ra["odom_arrival_to_mailbox"][q] / rb["arrival_to_publish"][q]
-                  for ra, rb in zip(rounds["A"], rounds["B"]) if rb["arrival_to_publish"][q]]
-        lo, hi = boot_ci(ratios)
-        m = statistics.median(ratios)
-        print("ratio bridge/echo, inbound path %s: median %.3f, 95%% CI [%.3f, %.3f] over %d pairs"
-              % (q[:3], m, lo, hi, len(ratios)))
-        res["ratio_" + q[:3]] = {"median": m, "ci95": [lo, hi], "pairs": len(ratios)}
+        # A = the rclpy echo node (baseline), B = the bridge's inbound path
+        summ = pairstat.summarize([r["arrival_to_publish"][q] / 1e3 for r in rounds["B"]],
+                                  [r["odom_arrival_to_mailbox"][q] / 1e3 for r in rounds["A"]],
+                                  name="inbound %s" % q[:3], unit="us", a_name="rclpy-echo",
+                                  b_name="spinal-ros2", min_pairs=min(10, a.pairs))
+        print(pairstat.line(summ))
+        res["inbound_" + q[:3]] = summ
     sent = statistics.median(r["odom_sent"] for r in rounds["A"] + rounds["B"]) / a.seconds
     print("odometry sent by the rclpy robot: median %.0f msg/s" % sent)
     res["odom_rate_sent"] = sent

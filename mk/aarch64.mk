@@ -1,0 +1,22 @@
+# Robots are mostly ARM: cross-build everything for aarch64 with Debian's
+# cross compiler and arm64 multiarch -dev packages (tools/deps/aarch64.txt),
+# then run it under qemu-user (tests/aarch64/run.sh):
+#
+#   make check-aarch64   build into build/aarch64 (core, agent, bridge, driver
+#                        library, unit tests); unit tests under qemu-aarch64;
+#                        closed loop: same result as this host, an aarch64 log
+#                        replays bit for bit here; core + C driver (.so) live
+#                        under qemu, read by this host's spinal-inspect
+AARCH64_O      := build/aarch64
+AARCH64_CC     ?= aarch64-linux-gnu-gcc
+AARCH64_PKGDIR := /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
+
+.PHONY: aarch64 check-aarch64
+CHECKS += check-aarch64
+
+aarch64:
+	PKG_CONFIG_LIBDIR=$(AARCH64_PKGDIR) $(MAKE) --no-print-directory O=$(AARCH64_O) SAN= \
+		CC=$(AARCH64_CC) AR=aarch64-linux-gnu-ar all
+
+check-aarch64: aarch64 $(O)/bin/spinal-inspect $(O)/bin/spinal-closedloop $(O)/bin/spinal-replay
+	tests/aarch64/run.sh --build $(AARCH64_O) --host $(O)
