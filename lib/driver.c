@@ -54,7 +54,8 @@ struct drv_att {
 	const struct spinal_agent_info *agent;
 	const struct spinal_stats *sb;
 	uint64_t start_mono_ns;
-	int socket; /* attached over the core's socket */
+	int socket; /* regions from the core's socket: 2 all of them (driver role),
+		     * 1 stats and agent info (observer role; mailboxes in /dev/shm) */
 };
 
 struct spinal_driver {
@@ -159,19 +160,40 @@ static int att_check(struct drv_att *a, const char *name, char *err, size_t errl
 	return 0;
 }
 
-/* The /dev/shm regions of a core started with --io shm (no --socket driver role). */
-static struct drv_att *att_shm(const char *name, char *err, size_t errlen)
+/*
+ * The /dev/shm mailboxes of a core started with --io shm.  @obs: the stats
+ * and agent info already received over the core's socket as an observer (a
+ * core with --socket but without the driver role), else they come from
+ * /dev/shm too.  Takes @obs's mappings either way.
+ */
+static struct drv_att *att_shm(const char *name, struct spinal_handoff *obs, char *err,
+			       size_t errlen)
 {
 	struct drv_att *a = calloc(1, sizeof(*a));
 	int rc = -ENOMEM;
 
 	if (!a) {
 		snprintf(err, errlen, "out of memory");
+		if (obs)
+			spinal_handoff_detach(obs);
 		goto fail;
 	}
-	a->stats = spinal_region_map(name, SPINAL_REGION_STATS, 0, &a->stats_len, err, errlen);
-	if (!a->stats)
-		goto fail_errno;
+	if (obs) {
+		a->socket = 1;
+		a->stats = spinal_handoff_take(obs, SPINAL_REGION_STATS, &a->stats_len);
+		a->cons = spinal_handoff_take(obs, SPINAL_REGION_CONS, &a->cons_len);
+		spinal_handoff_detach(obs);
+		if (!a->stats) {
+			snprintf(err, errlen, "spinal-core gave no stats region to an observer");
+			rc = -EPROTO;
+			goto fail;
+		}
+	} else {
+		a->stats = spinal_region_map(name, SPINAL_REGION_STATS, 0, &a->stats_len, err,
+					     errlen);
+		if (!a->stats)
+			goto fail_errno;
+	}
 	a->io = spinal_region_map(name, SPINAL_REGION_IO, 0, &a->io_len, err, errlen);
 	if (!a->io) {
 		if (errno == ENOENT)
@@ -183,7 +205,8 @@ static struct drv_att *att_shm(const char *name, char *err, size_t errlen)
 	if (!a->st)
 		goto fail_errno;
 	/* the agent's info is optional: no agent yet is fine */
-	a->cons = spinal_region_map(name, SPINAL_REGION_CONS, 0, &a->cons_len, err, errlen);
+	if (!obs)
+		a->cons = spinal_region_map(name, SPINAL_REGION_CONS, 0, &a->cons_len, err, errlen);
 	rc = att_check(a, name, err, errlen);
 	if (rc)
 		goto fail;
@@ -215,7 +238,7 @@ static struct drv_att *att_socket(const char *path, const char *name, char *err,
 		errno = ENOMEM;
 		return NULL;
 	}
-	a->socket = 1;
+	a->socket = 2;
 	a->stats = spinal_handoff_take(&h, SPINAL_REGION_STATS, &a->stats_len);
 	a->io = spinal_handoff_take(&h, SPINAL_REGION_IO, &a->io_len);
 	a->st = spinal_handoff_take(&h, SPINAL_REGION_IO_STATE, &a->st_len);
@@ -239,16 +262,25 @@ static struct drv_att *att_socket(const char *path, const char *name, char *err,
 
 static struct drv_att *att_any(struct spinal_driver *d, char *err, size_t errlen)
 {
+	struct spinal_handoff obs;
 	struct drv_att *a;
 	struct stat st;
+	int rc;
 
 	if (d->sock[0] && (d->sock_given || stat(d->sock, &st) == 0)) {
 		a = att_socket(d->sock, d->instance, err, errlen);
-		/* only a core that does not know the driver role sends us to /dev/shm */
+		/* only a core that does not know the driver role sends us elsewhere */
 		if (a || errno != EPROTO)
 			return a;
+		/* such a core keeps the mailboxes in /dev/shm; its stats we read as an observer */
+		rc = spinal_handoff_attach(d->sock, SPINAL_ROLE_INSPECTOR, &obs, err, errlen);
+		if (rc) {
+			errno = -rc;
+			return NULL;
+		}
+		return att_shm(d->instance, &obs, err, errlen);
 	}
-	return att_shm(d->instance, err, errlen);
+	return att_shm(d->instance, NULL, err, errlen);
 }
 
 static void att_announce(struct spinal_driver *d, struct drv_att *a)
@@ -492,9 +524,9 @@ int spinal_driver_follow(struct spinal_driver *d, char *err, size_t errlen)
 	if (now < d->next_follow_ns)
 		return 0;
 	d->next_follow_ns = now + FOLLOW_EVERY_NS;
-	if (a && !a->socket) {
-		/* cheap: the stats header of whatever run owns the name now */
-		h = spinal_region_map(d->instance, SPINAL_REGION_STATS, 0, &len, e2, sizeof(e2));
+	if (a && a->socket < 2) {
+		/* cheap: the command region of whatever run owns the name now */
+		h = spinal_region_map(d->instance, SPINAL_REGION_IO, 0, &len, e2, sizeof(e2));
 		if (!h)
 			return 0; /* no new core yet */
 		replaced = h->start_mono_ns != a->start_mono_ns;
@@ -542,7 +574,7 @@ const char *spinal_driver_attach_mode(const struct spinal_driver *d)
 {
 	const struct drv_att *a = atomic_load(&((struct spinal_driver *)d)->cur);
 
-	return !a ? "detached" : a->socket ? "socket" : "shm";
+	return !a ? "detached" : a->socket == 2 ? "socket" : a->socket ? "socket+shm" : "shm";
 }
 
 static uint64_t ld(const _Atomic uint64_t *c)

@@ -194,7 +194,9 @@ uint32_t spinal_driver_core_period_ns(const struct spinal_driver *d);
 int spinal_driver_core_pid(const struct spinal_driver *d);
 /* 1 when a spinal_wd kernel watchdog is watched.  Any thread. */
 int spinal_driver_kernel_wd(const struct spinal_driver *d);
-/* "socket" or "shm": how the regions were attached.  Any thread. */
+/* How the regions were attached: "socket" (driver role), "socket+shm" (stats
+ * over the socket as an observer, mailboxes in /dev/shm: a core without the
+ * driver role), "shm" (all in /dev/shm).  Any thread. */
 const char *spinal_driver_attach_mode(const struct spinal_driver *d);
 
 /* Copy the counters (o->size set by the caller).  Any thread.  0 or -EINVAL. */
