@@ -50,7 +50,7 @@ $(ROS2_UNIT): $(call obj,tests/ros2/test_ros2_msg.c) $(call obj,$(ROS2_SRCS)) $(
 
 .PHONY: check-ros2 check-ros2-unit bench-ros2
 CHECKS += check-ros2-unit check-ros2
-SAN_CHECKS += check-ros2-unit
+SAN_CHECKS += check-ros2-unit check-ros2
 
 check-ros2-unit: $(ROS2_UNIT)
 	$(ROS2_UNIT)
