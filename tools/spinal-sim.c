@@ -24,6 +24,7 @@
 #include <spinal/driver.h>
 #include <spinal/shm.h>
 
+#include "lib/numparse.h"
 #include "lib/unicycle.h"
 
 #define NSEC 1000000000ull
@@ -110,28 +111,12 @@ static void state_publish(struct spinal_driver *d, const struct spinal_unicycle 
 	spinal_driver_publish(d, &m);
 }
 
-static int parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return errno || end == s || *end || !isfinite(*out) || *out < lo || *out > hi ? -1 : 0;
-}
-
 static int parse_pose(const char *s, struct sim_opts *o)
 {
 	double f[3];
-	char *end;
-	int i;
 
-	for (i = 0; i < 3; i++) {
-		errno = 0;
-		f[i] = strtod(s, &end);
-		if (errno || end == s || !isfinite(f[i]) || *end != (i < 2 ? ',' : '\0'))
-			return -1;
-		s = end + 1;
-	}
+	if (spinal_parse_doubles(s, f, 3))
+		return -1;
 	o->x = f[0], o->y = f[1], o->theta = f[2];
 	return 0;
 }
@@ -155,7 +140,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 		{ "status-ms", required_argument, NULL, OPT_STATUS },
 		{ NULL, 0, NULL, 0 },
 	};
-	double d;
+	double d = 0;
 	int c, bad;
 
 	while ((c = getopt_long(argc, argv, "n:r:d:qh", lo, NULL)) != -1) {
@@ -166,10 +151,10 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			bad = !spinal_instance_valid(optarg);
 			break;
 		case 'r':
-			bad = parse_num(optarg, 1, 100000, &o->rate_hz);
+			bad = spinal_parse_double(optarg, 1, 100000, &o->rate_hz);
 			break;
 		case 'd':
-			bad = parse_num(optarg, 0.001, 1e9, &o->duration);
+			bad = spinal_parse_double(optarg, 0.001, 1e9, &o->duration);
 			break;
 		case 'q':
 			o->quiet = 1;
@@ -184,20 +169,20 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			o->socket = optarg;
 			break;
 		case OPT_STALE:
-			bad = parse_num(optarg, 1, 60000, &d);
+			bad = spinal_parse_double(optarg, 1, 60000, &d);
 			o->stale_ms = (long)d;
 			break;
 		case OPT_MAXV:
-			bad = parse_num(optarg, 0, 100, &o->max_v);
+			bad = spinal_parse_double(optarg, 0, 100, &o->max_v);
 			break;
 		case OPT_MAXW:
-			bad = parse_num(optarg, 0, 100, &o->max_w);
+			bad = spinal_parse_double(optarg, 0, 100, &o->max_w);
 			break;
 		case OPT_WAIT:
-			bad = parse_num(optarg, 0, 3600, &o->wait_s);
+			bad = spinal_parse_double(optarg, 0, 3600, &o->wait_s);
 			break;
 		case OPT_STATUS:
-			bad = parse_num(optarg, 0, 3600000, &d);
+			bad = spinal_parse_double(optarg, 0, 3600000, &d);
 			o->status_ms = (long)d;
 			break;
 		default:

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/numparse.h"
 #include "tools/ros2/ros2_msg.h"
 
 #define POS_MAX 1.0e6
@@ -131,17 +132,9 @@ void r2_twist_fill(geometry_msgs_msg_dds__Twist_ *t, double v, double omega)
 int r2_frames_parse_pose(const char *s, struct r2_frames *f)
 {
 	double v[3];
-	char *end;
-	int i;
 
-	for (i = 0; i < 3; i++) {
-		errno = 0;
-		v[i] = strtod(s, &end);
-		if (errno || end == s || !isfinite(v[i]) || *end != (i < 2 ? ',' : '\0'))
-			return -EINVAL;
-		s = end + 1;
-	}
-	if (fabs(v[0]) > POS_MAX || fabs(v[1]) > POS_MAX || fabs(v[2]) > 64)
+	if (spinal_parse_doubles(s, v, 3) || fabs(v[0]) > POS_MAX || fabs(v[1]) > POS_MAX ||
+	    fabs(v[2]) > 64)
 		return -EINVAL;
 	f->odom_x = v[0];
 	f->odom_y = v[1];

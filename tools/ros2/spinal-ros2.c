@@ -33,6 +33,7 @@
 #include <spinal/hist.h>
 #include <spinal/shm.h>
 
+#include "lib/numparse.h"
 #include "tools/ros2/ros2_diag.h"
 #include "tools/ros2/ros2_msg.h"
 #include "tools/ros2/ros2_wire.h"
@@ -463,15 +464,6 @@ static int write_latency(const struct bridge *b, const char *path)
 	return fclose(f) ? -1 : 0;
 }
 
-static int parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return errno || end == s || *end || !isfinite(*out) || *out < lo || *out > hi ? -1 : 0;
-}
-
 static int set_frame(char *dst, size_t len, const char *v, int may_be_empty)
 {
 	if ((!may_be_empty && !*v) || strlen(v) >= len)
@@ -521,7 +513,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	char why[160] = "";
-	double d;
+	double d = 0;
 	int c, bad;
 
 	while ((c = getopt_long(argc, argv, "n:d:qhV", lo, NULL)) != -1) {
@@ -534,7 +526,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_SOCKET: o->socket = optarg; break;
 		case OPT_AGENT: o->agent = optarg; break;
 		case OPT_DOMAIN:
-			bad = parse_num(optarg, 0, 232, &d);
+			bad = spinal_parse_double(optarg, 0, 232, &d);
 			o->domain = (uint32_t)d;
 			bad |= d != floor(d);
 			break;
@@ -549,7 +541,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->cmd_stamped = !strcmp(optarg, "twist_stamped");
 			bad = !o->cmd_stamped && strcmp(optarg, "twist");
 			break;
-		case OPT_CMD_RATE: bad = parse_num(optarg, 1, 10000, &o->cmd_rate_hz); break;
+		case OPT_CMD_RATE: bad = spinal_parse_double(optarg, 1, 10000, &o->cmd_rate_hz); break;
 		case OPT_MAP_F: bad = set_frame(o->fr.map, sizeof(o->fr.map), optarg, 0); break;
 		case OPT_ODOM_F: bad = set_frame(o->fr.odom, sizeof(o->fr.odom), optarg, 0); break;
 		case OPT_BASE_F: bad = set_frame(o->fr.base, sizeof(o->fr.base), optarg, 1); break;
@@ -558,13 +550,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_CMD_QOS: bad = r2_qos_parse(optarg, &o->cmd_qos, why, sizeof(why)); break;
 		case OPT_GOAL_QOS: bad = r2_qos_parse(optarg, &o->goal_qos, why, sizeof(why)); break;
 		case OPT_STALE:
-			bad = parse_num(optarg, 1, 60000, &d);
+			bad = spinal_parse_double(optarg, 1, 60000, &d);
 			o->cmd_stale_ms = (long)d;
 			break;
-		case OPT_WAIT: bad = parse_num(optarg, 0, 3600, &o->wait_s); break;
-		case 'd': bad = parse_num(optarg, 0.001, 1e9, &o->duration); break;
+		case OPT_WAIT: bad = spinal_parse_double(optarg, 0, 3600, &o->wait_s); break;
+		case 'd': bad = spinal_parse_double(optarg, 0.001, 1e9, &o->duration); break;
 		case OPT_STATUS:
-			bad = parse_num(optarg, 0, 3600000, &d);
+			bad = spinal_parse_double(optarg, 0, 3600000, &d);
 			o->status_ms = (long)d;
 			break;
 		case OPT_LAT: o->latency_json = optarg; break;
@@ -602,7 +594,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 static void defaults(struct opts *o)
 {
 	const char *dom = getenv("ROS_DOMAIN_ID");
-	double d;
+	double d = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->name = SPINAL_DEFAULT_INSTANCE;
@@ -623,7 +615,7 @@ static void defaults(struct opts *o)
 	snprintf(o->fr.map, sizeof(o->fr.map), "map");
 	snprintf(o->fr.odom, sizeof(o->fr.odom), "odom");
 	snprintf(o->fr.base, sizeof(o->fr.base), "base_link");
-	if (dom && !parse_num(dom, 0, 232, &d) && d == floor(d))
+	if (dom && !spinal_parse_double(dom, 0, 232, &d) && d == floor(d))
 		o->domain = (uint32_t)d;
 }
 
