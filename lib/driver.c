@@ -348,9 +348,13 @@ struct spinal_driver *spinal_driver_open(const struct spinal_driver_config *c, c
 		if (a)
 			break;
 		e = errno;
-		/* permission and version problems do not go away by waiting */
-		if (e == EACCES || e == EPERM || e == EPROTO || e == ENOTSUP ||
-		    spinal_mono_ns() >= deadline) {
+		/*
+		 * Permission problems do not go away by waiting.  Everything else
+		 * may: a starting core's region exists before its header is
+		 * published (bad magic, EPROTO), an old run's regions are being
+		 * replaced (other ABI, ENOTSUP).
+		 */
+		if (e == EACCES || e == EPERM || spinal_mono_ns() >= deadline) {
 			free(d);
 			errno = e;
 			return NULL;

@@ -152,8 +152,9 @@ void spinal_driver_config_init(struct spinal_driver_config *c);
  * spinal_driver_open - attach to the core as its I/O driver: over the core's
  * socket (SPINAL_ROLE_DRIVER: sealed descriptors, one driver per instance)
  * when the core serves the driver role there, else the /dev/shm regions of a
- * core started with --io shm.  Waits up to c->wait_ms for the core.  Non-RT
- * thread.  Returns the handle or NULL with errno (ENOENT no such core or not
+ * core started with --io shm.  Waits up to c->wait_ms for the core (also
+ * while its regions are still being created or replaced; only a permission
+ * refusal ends the wait early).  Non-RT thread.  Returns the handle or NULL with errno (ENOENT no such core or not
  * --io shm, EACCES refused / permissions, EPROTO different ABI, EBUSY
  * another driver attached, EINVAL bad config) and the reason in @err.
  */
