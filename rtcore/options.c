@@ -10,7 +10,7 @@
 #include <spinal/ring.h>
 #include <spinal/shm.h>
 
-#include "lib/numparse.h"
+#include "lib/cli.h"
 #include "rtcore/options.h"
 #include "rtcore/pipeline.h"
 #include "rtcore/seccomp.h"

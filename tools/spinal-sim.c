@@ -24,7 +24,7 @@
 #include <spinal/driver.h>
 #include <spinal/shm.h>
 
-#include "lib/numparse.h"
+#include "lib/cli.h"
 #include "lib/unicycle.h"
 
 #define NSEC 1000000000ull
@@ -190,12 +190,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			return -1;
 		}
 		if (bad) {
-			const struct option *l = lo;
-
-			while (l->name && l->val != c)
-				l++;
-			fprintf(stderr, "spinal-sim: invalid value '%s' for --%s\nTry 'spinal-sim --help'.\n",
-				optarg, l->name ? l->name : "?");
+			spinal_opt_invalid("spinal-sim", lo, c, optarg, NULL);
 			return -1;
 		}
 	}

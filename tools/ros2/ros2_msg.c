@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/numparse.h"
+#include "lib/cli.h"
 #include "tools/ros2/ros2_msg.h"
 
 #define POS_MAX 1.0e6

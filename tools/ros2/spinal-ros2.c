@@ -33,7 +33,7 @@
 #include <spinal/hist.h>
 #include <spinal/shm.h>
 
-#include "lib/numparse.h"
+#include "lib/cli.h"
 #include "tools/ros2/ros2_diag.h"
 #include "tools/ros2/ros2_msg.h"
 #include "tools/ros2/ros2_wire.h"
@@ -574,12 +574,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 		if (bad) {
-			const struct option *l = lo;
-
-			while (l->name && l->val != c)
-				l++;
-			fprintf(stderr, "spinal-ros2: invalid value '%s' for --%s%s%s\nTry 'spinal-ros2 --help'.\n",
-				optarg, l->name ? l->name : "?", why[0] ? ": " : "", why);
+			spinal_opt_invalid("spinal-ros2", lo, c, optarg, why);
 			return -1;
 		}
 	}

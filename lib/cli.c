@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Command-line numbers (lib/numparse.h). */
+/* Command lines: numbers and option errors (lib/cli.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
-#include "lib/numparse.h"
+#include "lib/cli.h"
 
 int spinal_parse_doubles(const char *s, double *out, int n)
 {
@@ -46,4 +48,14 @@ int spinal_parse_long(const char *s, long lo, long hi, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+void spinal_opt_invalid(const char *prog, const struct option *lo, int c, const char *arg,
+			const char *why)
+{
+	while (lo->name && lo->val != c)
+		lo++;
+	fprintf(stderr, "%s: invalid value '%s' for --%s%s%s\nTry '%s --help'.\n", prog,
+		arg ? arg : "", lo->name ? lo->name : "?", why && why[0] ? ": " : "",
+		why ? why : "", prog);
 }

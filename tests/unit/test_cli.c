@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* lib/numparse.c: the one rule for command-line numbers. */
+/* lib/cli.c: the one rule for command-line numbers and option errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "lib/numparse.h"
+#include "lib/cli.h"
 
 static void test_doubles(void **st)
 {
