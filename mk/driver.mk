@@ -42,3 +42,17 @@ CHECKS += check-driver
 SAN_CHECKS += check-driver
 check-driver: $(DRV_EXAMPLE) $(O)/bin/spinal-core $(O)/bin/spinal-inspect
 	tests/driver/run.sh --build $(O)
+
+# command() and publish() on two threads while follow() re-attaches across core
+# restarts (tests/driver/follow.sh); also in the ThreadSanitizer pass
+DRV_STRESS := $(O)/tests/follow_stress
+BINS += $(DRV_STRESS)
+$(DRV_STRESS): $(call obj,tests/driver/follow_stress.c) $(LIBSPINAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS_BASE) -o $@
+
+.PHONY: check-driver-follow
+CHECKS += check-driver-follow
+TSAN_CHECKS += check-driver-follow
+check-driver-follow: $(DRV_STRESS) $(O)/bin/spinal-core
+	tests/driver/follow.sh --build $(O)
