@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 done
 Q=${QEMU_AARCH64:-qemu-aarch64-static}
 command -v "$Q" >/dev/null || { echo "check-aarch64: $Q missing (tools/deps/aarch64.txt)" >&2; exit 1; }
-file "$A/bin/spinal-core" | grep -q 'ARM aarch64' || { echo "check-aarch64: $A/bin/spinal-core is not an aarch64 binary" >&2; exit 1; }
+[[ $(file "$A/bin/spinal-core") == *"ARM aarch64"* ]] || { echo "check-aarch64: $A/bin/spinal-core is not an aarch64 binary" >&2; exit 1; }
 B=$H/bin
 . tests/integration/lib_agent.sh
 mk_scratch
@@ -62,7 +62,7 @@ wait_for 10 inspect_json "$INST" || { cat "$T/core.log" >&2; fail "aarch64 core 
 "$Q" -E LD_LIBRARY_PATH="$A/lib" "$A/examples/minimal_driver" "$INST" 8 >"$T/drv.log" 2>&1 &
 DRV=$!
 PIDS+=($DRV)
-moved() { json_get <(inspect_json "$INST") 'j["pose"]["x"] > 0.3 and j["cmd"]["v"] > 0' | grep -q True; }
+moved() { [ "$(json_get <(inspect_json "$INST") 'j["pose"]["x"] > 0.3 and j["cmd"]["v"] > 0')" = True ]; }
 wait_for 15 moved || { cat "$T/core.log" "$T/drv.log" >&2; inspect_json "$INST" >&2; fail "the aarch64 robot did not drive"; }
 note "live under $Q: $(json_get <(inspect_json "$INST") '"core %s, %d ticks, pose x %.2f, cmd v %.2f" % (j["state"], j["ticks"], j["pose"]["x"], j["cmd"]["v"])')"
 kill $DRV 2>/dev/null || true

@@ -75,7 +75,7 @@ cat "$T/c-check.log"
 
 # Python: the same loop through ctypes drives to the goal
 PYRUN=(/usr/bin/python3)
-if ldd "$BUILD/lib/libspinal-driver.so.1" | grep -q libasan; then
+if [[ $(ldd "$BUILD/lib/libspinal-driver.so.1") == *libasan* ]]; then
 	# sanitizer build: the interpreter needs the runtime first
 	PYRUN=(env LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 /usr/bin/python3)
 fi

@@ -60,8 +60,10 @@ note "systemd-analyze verify --root: 4 units clean"
 PCF=$(PKG_CONFIG_SYSROOT_DIR="$D" PKG_CONFIG_LIBDIR="$R/lib/pkgconfig" pkg-config --cflags --libs spinal-driver)
 cc -std=c99 -Wall -Werror "$R/share/doc/spinal/examples/minimal_driver.c" $PCF -lm -o "$T/minimal_driver" ||
 	fail "the installed example does not build with: pkg-config --cflags --libs spinal-driver ($PCF)"
-LD_LIBRARY_PATH="$R/lib" ldd "$T/minimal_driver" | grep -q "$R/lib/libspinal-driver.so.1" ||
-	fail "minimal_driver is not linked to the installed libspinal-driver.so.1"
+# (to a file first: with pipefail, grep -q closing the pipe early fails ldd)
+LD_LIBRARY_PATH="$R/lib" ldd "$T/minimal_driver" >"$T/ldd.txt"
+grep -q "$R/lib/libspinal-driver.so.1" "$T/ldd.txt" ||
+	fail "minimal_driver is not linked to the installed libspinal-driver.so.1: $(cat "$T/ldd.txt")"
 note "pkg-config spinal-driver: $PCF"
 SPINAL_DRIVER_LIB="$R/lib/libspinal-driver.so.1" PYTHONPATH="$R/lib/$PYV/dist-packages" \
 	/usr/bin/python3 -c 'import spinal.driver as d; print("  python: spinal.driver from", d.__file__.split("/dest")[1], "stop 3 =", d.stop_name(3))' ||
