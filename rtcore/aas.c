@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <spinal/io_shm.h>
 #include <spinal/stats.h>
 #include <spinal/telemetry.h>
 
@@ -178,6 +179,22 @@ static void arbitrate(struct aas *a, const struct aas_in *in)
 	}
 }
 
+/* The driver's fault bits (SPINAL_IO_SF_*) as AAS reasons; unknown bits ignored. */
+static uint32_t fault_reasons(uint32_t faults)
+{
+	uint32_t m = 0;
+
+	if (faults & SPINAL_IO_SF_HW_ESTOP)
+		m |= BIT(SPINAL_AAS_HW_ESTOP);
+	if (faults & SPINAL_IO_SF_BUMPER)
+		m |= BIT(SPINAL_AAS_BUMPER);
+	if (faults & SPINAL_IO_SF_MOTOR_FAULT)
+		m |= BIT(SPINAL_AAS_MOTOR_FAULT);
+	if (faults & SPINAL_IO_SF_LOC_LOST)
+		m |= BIT(SPINAL_AAS_LOC_LOST);
+	return m;
+}
+
 static uint32_t stop_reasons(struct aas *a, const struct aas_in *in, uint32_t *flags)
 {
 	uint32_t m = 0;
@@ -196,6 +213,7 @@ static uint32_t stop_reasons(struct aas *a, const struct aas_in *in, uint32_t *f
 		m |= BIT(SPINAL_AAS_OVERRUN_STOP);
 		*flags |= SPINAL_TF_SAFE_STOP;
 	}
+	m |= fault_reasons(in->faults);
 	/* the goal latch holds until the goal moves */
 	if (in->goal_x != a->goal_x || in->goal_y != a->goal_y) {
 		a->goal_latched = 0;
@@ -236,7 +254,8 @@ uint32_t aas_step(struct aas *a, const struct aas_in *in, struct spinal_cmd *cmd
 		m |= BIT(SPINAL_AAS_NAN);
 	if (m & (BIT(SPINAL_AAS_ESTOP) | BIT(SPINAL_AAS_STALE_STATE) |
 		 BIT(SPINAL_AAS_OVERRUN_STOP) | BIT(SPINAL_AAS_GOAL_REACHED) |
-		 BIT(SPINAL_AAS_NAN) | BIT(SPINAL_AAS_NO_POLICY))) {
+		 BIT(SPINAL_AAS_NAN) | BIT(SPINAL_AAS_NO_POLICY) | BIT(SPINAL_AAS_HW_ESTOP) |
+		 BIT(SPINAL_AAS_BUMPER) | BIT(SPINAL_AAS_MOTOR_FAULT) | BIT(SPINAL_AAS_LOC_LOST))) {
 		cmd->v = cmd->omega = 0.0f;
 		aas_reset_motion(a);
 		return m;

@@ -7,7 +7,8 @@
  *
  * Stop conditions (command exactly zero, ramp state reset, no accel limit:
  * the driver's own braking applies): e-stop, stale state, safe-stop latch
- * (overrun), NaN/Inf from the policy, goal reached, no policy.  See
+ * (overrun), a fault the driver reports (hardware e-stop, bumper, motor
+ * fault, localisation lost), NaN/Inf from the policy, goal reached, no policy.  See
  * docs/pipeline.md for the rule table.
  */
 #ifndef SPINAL_RTCORE_AAS_H
@@ -47,6 +48,7 @@ struct aas_in {
 	float goal_x, goal_y;  /* identity of the goal (resets the goal latch) */
 	int estop;             /* e-stop set through the config ring */
 	uint32_t safe_stop;    /* SPINAL_SAFE_STOP_* latch */
+	uint32_t faults;       /* SPINAL_IO_SF_* of the state sample: each one stops */
 	int have_policy;       /* a model produced pol_* this tick */
 	float pol_v, pol_omega, conf;
 	int have_fallback;     /* the follower produced fb_* */

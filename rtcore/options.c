@@ -11,6 +11,7 @@
 #include <spinal/ring.h>
 #include <spinal/shm.h>
 
+#include "lib/cli.h"
 #include "rtcore/options.h"
 #include "rtcore/pipeline.h"
 #include "rtcore/seccomp.h"
@@ -144,43 +145,6 @@ static void usage(FILE *f)
 "usage, 3 when the loop stopped on a safe-stop latch.\n", f);
 }
 
-static int parse_floats(const char *s, double *out, int n)
-{
-	char *end;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		errno = 0;
-		out[i] = strtod(s, &end);
-		if (errno || end == s || !isfinite(out[i]))
-			return -1;
-		if (i < n - 1) {
-			if (*end != ',')
-				return -1;
-			s = end + 1;
-		}
-	}
-	return *end ? -1 : 0;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_opt_float(const char *s, double lo, double hi, double *out)
-{
-	return parse_floats(s, out, 1) || *out < lo || *out > hi ? -1 : 0;
-}
-
 enum {
 	OPT_NO_RT = 256, OPT_IO, OPT_START, OPT_GOAL, OPT_GOAL_TOL, OPT_MAX_SPEED,
 	OPT_MAX_OMEGA, OPT_MAX_ACCEL, OPT_MAX_ALPHA, OPT_TELEM_SLOTS, OPT_CFG_SLOTS,
@@ -227,7 +191,7 @@ static int parse_privsep_opt(struct core_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_RTTIME:
 		f[1] = -1;
-		if (parse_floats(arg, f, 1) && parse_floats(arg, f, 2))
+		if (spinal_parse_doubles(arg, f, 1) && spinal_parse_doubles(arg, f, 2))
 			return -1;
 		if (f[1] < 0)
 			f[1] = f[0] ? f[0] * 5 : 0;
@@ -297,21 +261,21 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			o->name = optarg;
 			break;
 		case 'p':
-			if (parse_long(optarg, CORE_PERIOD_US_MIN, 1000000, &o->period_us))
+			if (spinal_parse_long(optarg, CORE_PERIOD_US_MIN, 1000000, &o->period_us))
 				goto bad;
 			break;
 		case 'c':
-			if (parse_long(optarg, 0, 1023, &v))
+			if (spinal_parse_long(optarg, 0, 1023, &v))
 				goto bad;
 			o->cpu = (int)v;
 			break;
 		case 'P':
-			if (parse_long(optarg, 1, 99, &v))
+			if (spinal_parse_long(optarg, 1, 99, &v))
 				goto bad;
 			o->priority = (int)v;
 			break;
 		case 'd':
-			if (parse_opt_float(optarg, 0.001, 1e9, &o->duration))
+			if (spinal_parse_double(optarg, 0.001, 1e9, &o->duration))
 				goto bad;
 			break;
 		case 'q':
@@ -329,43 +293,43 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			o->io = optarg;
 			break;
 		case OPT_START:
-			if (parse_floats(optarg, f, 3))
+			if (spinal_parse_doubles(optarg, f, 3))
 				goto bad;
 			o->start_x = f[0], o->start_y = f[1], o->start_theta = f[2];
 			break;
 		case OPT_GOAL:
-			if (parse_floats(optarg, f, 2))
+			if (spinal_parse_doubles(optarg, f, 2))
 				goto bad;
 			o->goal_x = f[0], o->goal_y = f[1];
 			break;
 		case OPT_GOAL_TOL:
-			if (parse_opt_float(optarg, 0.001, 100, &o->goal_tol))
+			if (spinal_parse_double(optarg, 0.001, 100, &o->goal_tol))
 				goto bad;
 			break;
 		case OPT_MAX_SPEED:
-			if (parse_opt_float(optarg, 0, 100, &d))
+			if (spinal_parse_double(optarg, 0, 100, &d))
 				goto bad;
 			o->lim.v_max = (float)d;
 			break;
 		case OPT_MAX_OMEGA:
-			if (parse_opt_float(optarg, 0, 100, &d))
+			if (spinal_parse_double(optarg, 0, 100, &d))
 				goto bad;
 			o->lim.omega_max = (float)d;
 			break;
 		case OPT_MAX_ACCEL:
 			/* > 0: a zero acceleration limit would freeze the robot */
-			if (parse_opt_float(optarg, 0.001, 1000, &d))
+			if (spinal_parse_double(optarg, 0.001, 1000, &d))
 				goto bad;
 			o->lim.accel_max = (float)d;
 			break;
 		case OPT_MAX_ALPHA:
-			if (parse_opt_float(optarg, 0.001, 1000, &d))
+			if (spinal_parse_double(optarg, 0.001, 1000, &d))
 				goto bad;
 			o->lim.alpha_max = (float)d;
 			break;
 		case OPT_TELEM_SLOTS:
 		case OPT_CFG_SLOTS:
-			if (parse_long(optarg, 16, 1 << 22, &v) || !spinal_ring_is_pow2((uint32_t)v))
+			if (spinal_parse_long(optarg, 16, 1 << 22, &v) || !spinal_ring_is_pow2((uint32_t)v))
 				goto bad;
 			if (c == OPT_TELEM_SLOTS)
 				o->telem_slots = (uint32_t)v;
@@ -373,27 +337,27 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 				o->cfg_slots = (uint32_t)v;
 			break;
 		case OPT_STAGING:
-			if (parse_long(optarg, 1, 1024, &v))
+			if (spinal_parse_long(optarg, 1, 1024, &v))
 				goto bad;
 			o->staging_mb = (uint32_t)v;
 			break;
 		case OPT_MAX_MISS:
-			if (parse_long(optarg, 0, 1000000, &v))
+			if (spinal_parse_long(optarg, 0, 1000000, &v))
 				goto bad;
 			o->max_consec_miss = (uint32_t)v;
 			break;
 		case OPT_STALE_MS:
 			/* no 0: there is no "no stale check" (rtcore/aas.h) */
-			if (parse_long(optarg, 1, 60000, &o->stale_ms))
+			if (spinal_parse_long(optarg, 1, 60000, &o->stale_ms))
 				goto bad;
 			break;
 		case OPT_MAX_JERK:
-			if (parse_opt_float(optarg, 0, 100000, &d))
+			if (spinal_parse_double(optarg, 0, 100000, &d))
 				goto bad;
 			o->lim.jerk_max = (float)d;
 			break;
 		case OPT_MAX_AJERK:
-			if (parse_opt_float(optarg, 0, 100000, &d))
+			if (spinal_parse_double(optarg, 0, 100000, &d))
 				goto bad;
 			o->lim.ajerk_max = (float)d;
 			break;
@@ -402,17 +366,17 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			break;
 		case OPT_SPS_MACS:
 			/* the ceiling depends on the period: checked below */
-			if (parse_long(optarg, 1, LONG_MAX, &v))
+			if (spinal_parse_long(optarg, 1, LONG_MAX, &v))
 				goto bad;
 			o->sps_max_macs = (uint64_t)v;
 			break;
 		case OPT_SPS_MB:
-			if (parse_long(optarg, 1, SPS_MEM_CEIL_MB, &v))
+			if (spinal_parse_long(optarg, 1, SPS_MEM_CEIL_MB, &v))
 				goto bad;
 			o->sps_max_mb = (uint32_t)v;
 			break;
 		case OPT_WD_TIMEOUT:
-			if (parse_long(optarg, 0, 60000, &o->wd_timeout_ms))
+			if (spinal_parse_long(optarg, 0, 60000, &o->wd_timeout_ms))
 				goto bad;
 			break;
 		case OPT_TRACE:
@@ -426,18 +390,18 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 				goto bad;
 			break;
 		case OPT_TRACE_LATE:
-			if (parse_long(optarg, 0, 10000000, &o->trace_late_us))
+			if (spinal_parse_long(optarg, 0, 10000000, &o->trace_late_us))
 				goto bad;
 			break;
 		case OPT_TRACE_BUF:
-			if (parse_long(optarg, 16, 65536, &o->trace_buf_kb))
+			if (spinal_parse_long(optarg, 16, 65536, &o->trace_buf_kb))
 				goto bad;
 			break;
 		case OPT_TRACEFS:
 			o->tracefs = optarg;
 			break;
 		case OPT_TRACE_RATE:
-			if (parse_long(optarg, 0, 10000, &o->trace_max_per_s))
+			if (spinal_parse_long(optarg, 0, 10000, &o->trace_max_per_s))
 				goto bad;
 			break;
 		case OPT_SOCKET ... OPT_RTTIME:

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <spinal/io_shm.h>
+
 #include "rtcore/pipeline.h"
 #include "rtcore/sps.h"
 #include "rtcore/updater.h"
@@ -151,6 +153,7 @@ void pipeline_aas(struct pipeline *p, struct tick *t)
 		.goal_y = t->sf.goal_y,
 		.estop = p->estop || (p->cfg.upd && spinal_updater_estop(p->cfg.upd)),
 		.safe_stop = p->safe_stop,
+		.faults = t->st.faults,
 		.have_policy = t->have_policy,
 		.pol_v = t->pol_v,
 		.pol_omega = t->pol_w,
@@ -212,7 +215,8 @@ void pipeline_record(const struct pipeline *p, const struct tick *t,
 		t->sf.wp != SPINAL_NODE_NONE && p->g ? p->g->node[t->sf.wp].id : SPINAL_NODE_NONE;
 	rec->reserved[PIPE_REC_GRAPH_HASH] = p->g ? (uint32_t)p->g->content_hash : 0;
 	rec->reserved[PIPE_REC_INPUTS] = (p->estop ? 1u : 0u) | (t->sf.hit ? 2u : 0u) |
-					 (t->have_policy ? 4u : 0u);
+					 (t->have_policy ? 4u : 0u) |
+					 (t->st.faults & SPINAL_IO_SF_FAULTS) << PIPE_REC_FAULT_SHIFT;
 	rec->reserved[PIPE_REC_FB_V] = fbits(t->fb_v);
 	rec->reserved[PIPE_REC_FB_OMEGA] = fbits(t->fb_w);
 }

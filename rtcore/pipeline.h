@@ -113,7 +113,9 @@ static inline void pipeline_tick(struct pipeline *p, struct tick *t)
 /* Uses of spinal_telem_rec.reserved[] by the pipeline (docs/pipeline.md). */
 #define PIPE_REC_WP_NODE 0      /* waypoint node id or SPINAL_NODE_NONE */
 #define PIPE_REC_GRAPH_HASH 1   /* low 32 bits of the snapshot content hash */
-#define PIPE_REC_INPUTS 2       /* bit 0 e-stop input, bit 1 cache hit, bit 2 have policy */
+#define PIPE_REC_INPUTS 2       /* bit 0 e-stop input, bit 1 cache hit, bit 2 have policy,
+				 * bits 3-6 the driver's fault bits (SPINAL_IO_SF_*) */
+#define PIPE_REC_FAULT_SHIFT 3
 #define PIPE_REC_FB_V 3         /* follower command (float bits) */
 #define PIPE_REC_FB_OMEGA 4
 

@@ -60,7 +60,22 @@ struct spinal_io_state {
 	float x, y, theta;   /* pose, m and rad */
 	float v, omega;      /* measured velocities, m/s and rad/s */
 	uint32_t flags;      /* SPINAL_IO_SF_*; unknown bits are ignored */
+	uint64_t source_stamp_ns; /* the robot's own stamp (e.g. the ROS header), 0: none;
+				   * informational, never used for staleness */
 };
+
+/*
+ * Faults a driver reports in spinal_io_state.flags.  Each bit set in a fresh
+ * sample makes AAS command zero and count the reason (SPINAL_AAS_HW_ESTOP,
+ * _BUMPER, _MOTOR_FAULT, _LOC_LOST in stats.h); the robot drives again when
+ * a sample without it arrives.  Same values as SPINAL_DRIVER_FAULT_* in
+ * include/spinal/driver.h.
+ */
+#define SPINAL_IO_SF_HW_ESTOP 0x1u    /* hardware e-stop pressed */
+#define SPINAL_IO_SF_BUMPER 0x2u      /* bumper / contact sensor */
+#define SPINAL_IO_SF_MOTOR_FAULT 0x4u /* motor controller fault */
+#define SPINAL_IO_SF_LOC_LOST 0x8u    /* localisation lost: pose untrustworthy */
+#define SPINAL_IO_SF_FAULTS 0xfu      /* every defined fault bit */
 
 /* Payload of the command mailbox (core -> driver). */
 struct spinal_io_cmd {
@@ -75,6 +90,8 @@ struct spinal_io_cmd {
 #define SPINAL_IO_CF_STOPPED 0x1u /* the core has stopped: hold the robot stopped */
 
 _Static_assert(sizeof(struct spinal_io_state) <= SPINAL_SEQBOX_WORDS * 8, "state payload");
+_Static_assert(offsetof(struct spinal_io_state, flags) == 36, "state flags");
+_Static_assert(offsetof(struct spinal_io_state, source_stamp_ns) == 40, "state source stamp");
 _Static_assert(sizeof(struct spinal_io_cmd) <= SPINAL_SEQBOX_WORDS * 8, "cmd payload");
 
 /* Section SPINAL_SECT_IO_STATE of /spinal.<name>.iostate: written by the driver. */
