@@ -42,8 +42,11 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wpointer-arith -Wundef
 CFLAGS ?= -O2 -g
+# -ffp-contract=off: no fused multiply-add unless the source asks, so the
+# pipeline computes the same bits on x86-64 and aarch64 (GCC fuses by default
+# on aarch64; a log recorded on an ARM robot then diverged on replay at tick 3)
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -pthread -Iinclude -I. $(PKG_CFLAGS) \
-	$(WARN) $(SAN_FLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
+	$(WARN) -ffp-contract=off $(SAN_FLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 LDLIBS_BASE = $(PKG_LIBS) -lm -lrt
 

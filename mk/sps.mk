@@ -3,6 +3,11 @@
 #
 #   make check-sps-conformance  C engine vs tools/nir_ref.py, every node type
 #   make check-sps-nir          malformed NIR files give clear errors
+#   make check-frameworks       snnTorch, Rockpool, Sinabs: each framework's own
+#                               exporter and simulator vs the C engine, 1000
+#                               steps per case (venvs: tools/pyenv); the table
+#                               goes to build/frameworks.md (docs/model.md)
+#   make check-frameworks-long  the same over 20000 steps
 #   make check-sps-fuzz         short libFuzzer run of the blob validator
 #   make fuzz-sps-long          long fuzz run (FUZZ_SECONDS, default 600)
 #   make bench-sps              SPS step timings (printed, not asserted)
@@ -21,7 +26,7 @@ SPS_MODEL := $(O)/bin/spinal-model
 SPS_BENCH := $(O)/bin/bench-sps
 BINS += $(SPS_MODEL) $(SPS_BENCH)
 INSTALL_BINS += spinal-model
-CHECKS += check-sps-conformance check-sps-nir check-sps-fuzz
+CHECKS += check-sps-conformance check-sps-nir check-sps-fuzz check-frameworks
 SAN_CHECKS += check-sps-conformance check-sps-nir
 BENCHES += bench-sps
 
@@ -36,6 +41,15 @@ $(SPS_BENCH): $(call obj,tools/bench-sps.c) $(LIBRT) $(LIBSPINAL)
 .PHONY: check-sps-conformance check-sps-nir check-sps-fuzz fuzz-sps-long bench-sps
 check-sps-conformance: $(SPS_MODEL)
 	$(PYTHON3) tests/conformance/run.py --model $(SPS_MODEL) --work $(O)/conformance
+
+.PHONY: check-frameworks check-frameworks-long
+check-frameworks: $(SPS_MODEL)
+	$(PYTHON3) tests/conformance/frameworks.py --model $(SPS_MODEL) --work $(O)/frameworks \
+		--table $(O)/frameworks.md
+
+check-frameworks-long: $(SPS_MODEL)
+	$(PYTHON3) tests/conformance/frameworks.py --model $(SPS_MODEL) --work $(O)/frameworks-long \
+		--steps 20000 --table $(O)/frameworks-long.md
 
 check-sps-nir: $(SPS_MODEL)
 	$(PYTHON3) tests/conformance/malformed.py --model $(SPS_MODEL) --work $(O)/nir-malformed

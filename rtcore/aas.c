@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <spinal/io_shm.h>
 #include <spinal/stats.h>
 #include <spinal/telemetry.h>
 
@@ -31,7 +32,7 @@ static int lim_ok(const struct aas_limits *l)
 
 int aas_init(struct aas *a, const struct aas_cfg *cfg)
 {
-	if (!lim_ok(&cfg->hard) || !(cfg->dt > 0) || !isfinite(cfg->dt) ||
+	if (!lim_ok(&cfg->hard) || !(cfg->dt > 0) || !isfinite(cfg->dt) || cfg->stale_ns == 0 ||
 	    !(cfg->goal_tol >= 0) || !isfinite(cfg->conf_low) || !isfinite(cfg->conf_high) ||
 	    cfg->conf_high < cfg->conf_low)
 		return -EINVAL;
@@ -111,19 +112,25 @@ static float axis(float prev, float target, float dt, float amax, float jmax, fl
 			a = fmaxf(lo, fminf(hi, a));
 			*mask |= jerk_bit;
 		}
-		/* never step past the target in one tick */
-		if ((err >= 0 && a * dt > err) || (err < 0 && a * dt < err))
+		/* never move away from the target (a rate left over from an
+		 * earlier regime would overshoot it, even reverse the robot),
+		 * never step past it in one tick */
+		if (err >= 0 ? a < 0 : a > 0)
+			a = 0.0f;
+		else if ((err >= 0 && a * dt > err) || (err < 0 && a * dt < err))
 			a = err / dt;
 	}
 	*rate = a;
 	return prev + a * dt;
 }
 
-uint32_t aas_clamp(const struct aas_limits *lim, const struct spinal_cmd *prev, float dt,
-		   float *a_prev, float *alpha_prev, struct spinal_cmd *cmd)
+uint32_t aas_clamp(const struct aas_limits *lim, const struct aas_limits *hard,
+		   const struct spinal_cmd *prev, float dt, float *a_prev, float *alpha_prev,
+		   struct spinal_cmd *cmd)
 {
 	uint32_t mask = 0;
 	float v = cmd->v, w = cmd->omega;
+	int over_v = fabsf(prev->v) > lim->v_max, over_w = fabsf(prev->omega) > lim->omega_max;
 
 	if (fabsf(v) > lim->v_max) {
 		v = clampf(v, lim->v_max);
@@ -133,9 +140,17 @@ uint32_t aas_clamp(const struct aas_limits *lim, const struct spinal_cmd *prev, 
 		w = clampf(w, lim->omega_max);
 		mask |= BIT(SPINAL_AAS_CLAMP_OMEGA);
 	}
-	v = axis(prev->v, v, dt, lim->accel_max, lim->jerk_max, a_prev, &mask,
+	/* above a (just narrowed) speed limit: come down as the core's own limits
+	 * allow, so no narrowed ramp can hold the robot above the limit */
+	if (over_v)
+		mask |= BIT(SPINAL_AAS_CLAMP_SPEED);
+	if (over_w)
+		mask |= BIT(SPINAL_AAS_CLAMP_OMEGA);
+	v = axis(prev->v, v, dt, over_v ? hard->accel_max : lim->accel_max,
+		 over_v ? hard->jerk_max : lim->jerk_max, a_prev, &mask,
 		 BIT(SPINAL_AAS_CLAMP_ACCEL), BIT(SPINAL_AAS_CLAMP_JERK));
-	w = axis(prev->omega, w, dt, lim->alpha_max, lim->ajerk_max, alpha_prev, &mask,
+	w = axis(prev->omega, w, dt, over_w ? hard->alpha_max : lim->alpha_max,
+		 over_w ? hard->ajerk_max : lim->ajerk_max, alpha_prev, &mask,
 		 BIT(SPINAL_AAS_CLAMP_ACCEL), BIT(SPINAL_AAS_CLAMP_JERK));
 	cmd->v = v;
 	cmd->omega = w;
@@ -164,6 +179,22 @@ static void arbitrate(struct aas *a, const struct aas_in *in)
 	}
 }
 
+/* The driver's fault bits (SPINAL_IO_SF_*) as AAS reasons; unknown bits ignored. */
+static uint32_t fault_reasons(uint32_t faults)
+{
+	uint32_t m = 0;
+
+	if (faults & SPINAL_IO_SF_HW_ESTOP)
+		m |= BIT(SPINAL_AAS_HW_ESTOP);
+	if (faults & SPINAL_IO_SF_BUMPER)
+		m |= BIT(SPINAL_AAS_BUMPER);
+	if (faults & SPINAL_IO_SF_MOTOR_FAULT)
+		m |= BIT(SPINAL_AAS_MOTOR_FAULT);
+	if (faults & SPINAL_IO_SF_LOC_LOST)
+		m |= BIT(SPINAL_AAS_LOC_LOST);
+	return m;
+}
+
 static uint32_t stop_reasons(struct aas *a, const struct aas_in *in, uint32_t *flags)
 {
 	uint32_t m = 0;
@@ -172,7 +203,8 @@ static uint32_t stop_reasons(struct aas *a, const struct aas_in *in, uint32_t *f
 		m |= BIT(SPINAL_AAS_ESTOP);
 		*flags |= SPINAL_TF_ESTOP;
 	}
-	if (!in->state_ok || (a->cfg.stale_ns && in->now_ns > in->state_stamp_ns &&
+	/* no "never stale" value: stale_ns 0 would stop on any age (aas.h) */
+	if (!in->state_ok || (in->now_ns > in->state_stamp_ns &&
 			      in->now_ns - in->state_stamp_ns > a->cfg.stale_ns)) {
 		m |= BIT(SPINAL_AAS_STALE_STATE);
 		*flags |= SPINAL_TF_STATE_STALE;
@@ -181,6 +213,7 @@ static uint32_t stop_reasons(struct aas *a, const struct aas_in *in, uint32_t *f
 		m |= BIT(SPINAL_AAS_OVERRUN_STOP);
 		*flags |= SPINAL_TF_SAFE_STOP;
 	}
+	m |= fault_reasons(in->faults);
 	/* the goal latch holds until the goal moves */
 	if (in->goal_x != a->goal_x || in->goal_y != a->goal_y) {
 		a->goal_latched = 0;
@@ -221,14 +254,16 @@ uint32_t aas_step(struct aas *a, const struct aas_in *in, struct spinal_cmd *cmd
 		m |= BIT(SPINAL_AAS_NAN);
 	if (m & (BIT(SPINAL_AAS_ESTOP) | BIT(SPINAL_AAS_STALE_STATE) |
 		 BIT(SPINAL_AAS_OVERRUN_STOP) | BIT(SPINAL_AAS_GOAL_REACHED) |
-		 BIT(SPINAL_AAS_NAN) | BIT(SPINAL_AAS_NO_POLICY))) {
+		 BIT(SPINAL_AAS_NAN) | BIT(SPINAL_AAS_NO_POLICY) | BIT(SPINAL_AAS_HW_ESTOP) |
+		 BIT(SPINAL_AAS_BUMPER) | BIT(SPINAL_AAS_MOTOR_FAULT) | BIT(SPINAL_AAS_LOC_LOST))) {
 		cmd->v = cmd->omega = 0.0f;
 		aas_reset_motion(a);
 		return m;
 	}
 	cmd->v = v;
 	cmd->omega = w;
-	m |= aas_clamp(&a->lim, &a->prev, a->cfg.dt, &a->prev_a, &a->prev_alpha, cmd);
+	m |= aas_clamp(&a->lim, &a->cfg.hard, &a->prev, a->cfg.dt, &a->prev_a, &a->prev_alpha,
+		       cmd);
 	a->prev = *cmd;
 	return m;
 }

@@ -7,7 +7,8 @@
  *
  * Stop conditions (command exactly zero, ramp state reset, no accel limit:
  * the driver's own braking applies): e-stop, stale state, safe-stop latch
- * (overrun), NaN/Inf from the policy, goal reached, no policy.  See
+ * (overrun), a fault the driver reports (hardware e-stop, bumper, motor
+ * fault, localisation lost), NaN/Inf from the policy, goal reached, no policy.  See
  * docs/pipeline.md for the rule table.
  */
 #ifndef SPINAL_RTCORE_AAS_H
@@ -29,7 +30,8 @@ struct aas_limits {
 struct aas_cfg {
 	struct aas_limits hard; /* from spinal-core's command line */
 	float dt;               /* loop period, s */
-	uint64_t stale_ns;      /* state older than this: stop (0 = never) */
+	uint64_t stale_ns;      /* state older than this: stop; > 0 (there is no
+				 * "never" value: the stale check is always on) */
 	float goal_tol;         /* goal reached within this distance, m */
 	float conf_low;         /* confidence below this ... */
 	uint32_t low_ticks;     /* ... for this many ticks: follower takes over */
@@ -46,6 +48,7 @@ struct aas_in {
 	float goal_x, goal_y;  /* identity of the goal (resets the goal latch) */
 	int estop;             /* e-stop set through the config ring */
 	uint32_t safe_stop;    /* SPINAL_SAFE_STOP_* latch */
+	uint32_t faults;       /* SPINAL_IO_SF_* of the state sample: each one stops */
 	int have_policy;       /* a model produced pol_* this tick */
 	float pol_v, pol_omega, conf;
 	int have_fallback;     /* the follower produced fb_* */
@@ -66,7 +69,8 @@ struct aas {
 /* Defaults for everything but the hard limits and dt. */
 void aas_cfg_defaults(struct aas_cfg *c);
 
-/* Validate and initialise.  Any thread, before use.  0 or -EINVAL. */
+/* Validate and initialise.  Any thread, before use.  0 or -EINVAL (a hard
+ * limit NaN/negative, accel or alpha 0, dt <= 0, stale_ns 0, ...). */
 int aas_init(struct aas *a, const struct aas_cfg *cfg);
 
 /*
@@ -88,8 +92,12 @@ uint32_t aas_step(struct aas *a, const struct aas_in *in, struct spinal_cmd *cmd
 		  uint32_t *flags);
 
 /* Clamp (v, omega) toward @prev under @lim over @dt with jerk state
- * (*a_prev, *alpha_prev).  Pure, RT-safe.  Returns the clamp reason bits. */
-uint32_t aas_clamp(const struct aas_limits *lim, const struct spinal_cmd *prev, float dt,
-		   float *a_prev, float *alpha_prev, struct spinal_cmd *cmd);
+ * (*a_prev, *alpha_prev).  An axis whose @prev is above its @lim speed (the
+ * limit was just narrowed) comes down under the @hard accel/jerk instead, so
+ * a narrowed ramp never holds it above the limit.  Pure, RT-safe.  Returns
+ * the clamp reason bits. */
+uint32_t aas_clamp(const struct aas_limits *lim, const struct aas_limits *hard,
+		   const struct spinal_cmd *prev, float dt, float *a_prev, float *alpha_prev,
+		   struct spinal_cmd *cmd);
 
 #endif /* SPINAL_RTCORE_AAS_H */

@@ -15,6 +15,7 @@ struct spinal_state {
 	uint64_t stamp_ns; /* CLOCK_MONOTONIC when it was sampled */
 	float x, y, theta; /* pose, m and rad */
 	float v, omega;    /* measured velocities, m/s and rad/s */
+	uint32_t faults;   /* SPINAL_IO_SF_* reported by the driver (AAS stops on any) */
 	uint64_t read_ns;  /* CLOCK_MONOTONIC of the read (the now_ns passed in):
 			    * AAS judges staleness as read_ns - stamp_ns */
 };

@@ -75,6 +75,7 @@ static int state_validate(const struct io_shm *s, const struct spinal_io_state *
 	st->theta = m->theta;
 	st->v = m->v;
 	st->omega = m->omega;
+	st->faults = m->flags & SPINAL_IO_SF_FAULTS;
 	return 0;
 }
 

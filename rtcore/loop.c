@@ -23,6 +23,7 @@
 #include "rtcore/rcu.h"
 #include "rtcore/rtsetup.h"
 #include "rtcore/testhook.h"
+#include "rtcore/trace.h"
 
 #define NSEC 1000000000ull
 
@@ -149,7 +150,7 @@ void *loop_thread(void *arg)
 	while (!atomic_load_explicit(&l->stop, memory_order_relaxed)) {
 		struct tick t = { 0 };
 		uint64_t st_ns[SPINAL_STAGE_COUNT];
-		uint64_t t0, t1, t2, t3, t4, wake, end;
+		uint64_t t0, t1, t2, t3, t4, wake, end, planned = next;
 		int64_t lateness;
 		int rc;
 
@@ -196,6 +197,8 @@ void *loop_thread(void *arg)
 		/* deadline accounting: work must end before the next planned wake */
 		next += period;
 		end = spinal_mono_ns();
+		/* late tick: queue it for the tracer thread (no syscall) */
+		trace_note_tick(l->trace, l->seq - 1, planned, wake, end);
 		if (end > next) {
 			bump(&s->overruns, 1);
 			consec++;

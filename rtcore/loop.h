@@ -20,6 +20,7 @@ struct spinal_updater;
 struct spinal_params;
 
 struct spinal_wd;
+struct core_trace;
 
 struct spinal_loop {
 	uint64_t period_ns;
@@ -35,6 +36,7 @@ struct spinal_loop {
 	atomic_int rt_tid;
 	uint64_t seq;              /* next telemetry seq = ticks attempted */
 	struct spinal_wd *wd;      /* kernel watchdog (lib/wd.h), NULL when absent */
+	struct core_trace *trace;  /* late-tick queue (rtcore/trace.h), NULL when off */
 };
 
 /*

@@ -30,7 +30,9 @@
 #include "rtcore/seccomp.h"
 #include "rtcore/shm.h"
 #include "rtcore/model_rcu.h"
+#include "rtcore/trace.h"
 #include "rtcore/updater.h"
+#include "lib/incident.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -52,6 +54,7 @@ struct core {
 	pthread_t rt_thread;
 	struct handoff *ho;   /* --socket: memfd regions and their server */
 	struct privsep ps;
+	struct core_trace *trace; /* late-tick attribution, NULL when off */
 };
 
 /* One region: a sealed memfd with --socket, else a /dev/shm object. */
@@ -69,6 +72,10 @@ static int create_regions(struct core *c)
 	const struct core_sect_spec stats_s[] = {
 		{ SPINAL_SECT_STATS, 0, sizeof(struct spinal_stats) },
 		{ SPINAL_SECT_CFG_CONS, 0, sizeof(struct spinal_ring_idx) },
+		{ SPINAL_SECT_INCIDENTS, sizeof(struct spinal_incident),
+		  spinal_incident_section_size(SPINAL_INCIDENT_SLOTS_DEFAULT) },
+		{ SPINAL_SECT_CFG_VERDICT, sizeof(struct spinal_cfg_verdict_slot),
+		  sizeof(struct spinal_cfg_verdicts) },
 	};
 	const struct core_sect_spec telem_s[] = {
 		{ SPINAL_SECT_RING_PROD, 0, sizeof(struct spinal_ring_idx) },
@@ -87,8 +94,8 @@ static int create_regions(struct core *c)
 	char err[256] = "";
 	int rc;
 
-	rc = region_create(c, &c->stats, SPINAL_REGION_STATS, stats_s, 2, 0640, err,
-			   sizeof(err));
+	rc = region_create(c, &c->stats, SPINAL_REGION_STATS, stats_s,
+			   sizeof(stats_s) / sizeof(stats_s[0]), 0640, err, sizeof(err));
 	if (!rc)
 		rc = region_create(c, &c->telem, SPINAL_REGION_TELEM, telem_s, 2, 0640, err,
 				   sizeof(err));
@@ -193,10 +200,14 @@ static int start_updater(struct core *c)
 	ucfg.staging = staging;
 	ucfg.staging_len = staging_len;
 	ucfg.stats = c->loop->stats;
+	ucfg.verdicts = spinal_region_section(c->stats.hdr, SPINAL_SECT_CFG_VERDICT, NULL, NULL);
 	ucfg.rt_cpu = c->rt.ncpus > 1 ? c->rt.cpu : -1;
 	c->model_ctx.numa_node = c->rt.numa_node;
 	c->model_ctx.sfs = c->loop->pipe.cfg.sfs;
 	c->model_ctx.stats = c->loop->stats;
+	c->model_ctx.period_us = (uint64_t)c->o.period_us; /* budgets: docs/model.md */
+	c->model_ctx.max_macs = c->o.sps_max_macs;
+	c->model_ctx.max_arena_bytes = (uint64_t)c->o.sps_max_mb << 20;
 	c->handlers[0] = (struct spinal_cfg_handler){ SPINAL_CFG_MODEL_COMMIT, spinal_model_handler,
 						      &c->model_ctx };
 	c->handlers[1] = (struct spinal_cfg_handler){ SPINAL_CFG_PARAMS_SET, spinal_params_handler,
@@ -299,6 +310,32 @@ static void arm_kernel_wd(struct core *c)
 	else if (rc && rc != SPINAL_WD_NA)
 		core_log("warning: kernel watchdog not armed: %s (timeout must be >= 1 ms and >= the period; -EBUSY: another spinal-core owns it)",
 			 strerror(-rc));
+}
+
+/*
+ * Late-tick attribution (rtcore/trace.h, docs/incident.md): the incident
+ * section of the STATS region, and the tracefs instance or the /proc
+ * fallback, set up while still privileged.
+ */
+static void setup_trace(struct core *c)
+{
+	struct trace_cfg tc = {
+		.mode = c->o.trace_mode, .name = c->o.name, .cpu = c->rt.cpu, .tracefs = c->o.tracefs,
+		.period_ns = (uint64_t)c->o.period_us * 1000u,
+		.late_ns = (uint64_t)c->o.trace_late_us * 1000u,
+		.buf_kb = (unsigned int)c->o.trace_buf_kb,
+		.max_per_s = (unsigned int)c->o.trace_max_per_s, .quiet = c->o.quiet,
+	};
+	struct spinal_incident_ring *ring;
+	uint64_t size = 0;
+	uint32_t n;
+
+	ring = spinal_region_section(c->stats.hdr, SPINAL_SECT_INCIDENTS, &size, NULL);
+	n = ring ? spinal_incident_ring_init(ring, (size_t)size) : 0;
+	if (!n)
+		return;
+	c->trace = trace_create(&tc, ring, n);
+	c->loop->trace = c->trace;
 }
 
 /*
@@ -405,6 +442,7 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out_regions;
 	}
+	setup_trace(&c); /* before the watchdog: tracefs setup can take a while */
 	arm_kernel_wd(&c);
 	rc = start_updater(&c);
 	if (rc) {
@@ -435,6 +473,7 @@ int main(int argc, char **argv)
 	/* wait until the RT thread reports how it runs */
 	while (!atomic_load(&c.loop->rt_tid))
 		usleep(1000);
+	trace_start(c.trace, atomic_load(&c.loop->rt_tid)); /* before the drop: opens /proc */
 	if (harden(&c)) {
 		status = 1;
 		stop_requested = 1;
@@ -458,6 +497,8 @@ int main(int argc, char **argv)
 	atomic_store(&c.stats.hdr->state, SPINAL_STATE_STOPPING);
 	atomic_store(&c.loop->stop, 1);
 	pthread_join(c.rt_thread, NULL);
+	trace_destroy(c.trace); /* the RT thread queues no more late ticks */
+	c.trace = NULL;
 	if (atomic_load(&c.loop->stats->safe_stop) & SPINAL_SAFE_STOP_OVERRUN)
 		status = 3;
 	if (!c.o.quiet) {
@@ -474,6 +515,7 @@ out_loop:
 	spinal_updater_stop(c.upd);
 	spinal_model_release();
 	spinal_params_release();
+	trace_destroy(c.trace);
 	if (c.loop)
 		spinal_wd_close(c.loop->wd); /* disarms: a clean stop is not a trip */
 	if (c.loop && c.loop->io)

@@ -2,6 +2,7 @@
 /* spinal-core's command line (see options.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,12 @@
 #include <spinal/ring.h>
 #include <spinal/shm.h>
 
+#include "lib/cli.h"
 #include "rtcore/options.h"
 #include "rtcore/pipeline.h"
 #include "rtcore/seccomp.h"
+#include "rtcore/trace.h"
+#include "rtcore/sps.h"
 
 void core_opts_defaults(struct core_opts *o)
 {
@@ -23,7 +27,9 @@ void core_opts_defaults(struct core_opts *o)
 		.goal_tol = 0.1, .wd_timeout_ms = 100, .seccomp = -1,
 		.ps = { .rttime_soft_us = 200000, .rttime_hard_us = 1000000 },
 		.lim = { .v_max = 1.0f, .omega_max = 2.0f, .accel_max = 2.0f, .alpha_max = 8.0f },
-		.stale_ms = 50,
+		.stale_ms = 50, .trace_mode = TRACE_MODE_AUTO, .trace_buf_kb = 512,
+		.trace_max_per_s = 20,
+		.sps_max_mb = SPS_MEM_DEFAULT_MB,
 	};
 }
 
@@ -67,6 +73,20 @@ static void usage(FILE *f)
 "      --wd-timeout-ms MS arm the spinal_wd kernel watchdog (/dev/spinal_wd, if\n"
 "                         loaded): a heartbeat gap over MS ms or the death of\n"
 "                         this process trips it (default 100; 0 disables)\n"
+"Why a tick was late (docs/incident.md):\n"
+"      --trace MODE       auto (default): record the RT CPU's kernel events in a\n"
+"                         tracefs instance spinal-NAME when tracefs is there and\n"
+"                         writable at setup (or made by spinal-trace-helper), and\n"
+"                         attribute each late tick from them; without tracefs,\n"
+"                         from /proc and the core's own timestamps.  proc: never\n"
+"                         use tracefs.  off: no attribution\n"
+"      --trace-late-us US also attribute wake-ups later than US (default 0:\n"
+"                         overruns only)\n"
+"      --trace-buf-kb KB  kernel ring for the RT CPU (default 512)\n"
+"      --trace-max-per-s N  analyse at most N late ticks a second, count the rest\n"
+"                         as skipped (default 20; 0: no limit)\n"
+"      --tracefs DIR      where tracefs is mounted (default /sys/kernel/tracing,\n"
+"                         then /sys/kernel/debug/tracing)\n"
 "I/O:\n"
 "      --io sim           in-process deterministic unicycle robot (default)\n"
 "      --io shm           external robot driver (spinal-sim, or a real one):\n"
@@ -76,18 +96,25 @@ static void usage(FILE *f)
 "      --start X,Y,THETA  sim start pose (default 0,0,0)\n"
 "      --goal X,Y         goal point (default 4,3)\n"
 "      --goal-tol M       goal reached within M metres (default 0.1)\n"
-"Hard safety limits (the agent may only narrow them):\n"
-"      --max-speed V      m/s (default 1.0)\n"
-"      --max-omega W      rad/s (default 2.0)\n"
-"      --max-accel A      m/s^2 (default 2.0)\n"
-"      --max-alpha B      rad/s^2 (default 8.0)\n"
+"Hard safety limits (the agent may only narrow them, never switch one off):\n"
+"      --max-speed V      m/s, 0..100 (default 1.0; 0: never move)\n"
+"      --max-omega W      rad/s, 0..100 (default 2.0)\n"
+"      --max-accel A      m/s^2, 0.001..1000 (default 2.0)\n"
+"      --max-alpha B      rad/s^2, 0.001..1000 (default 8.0)\n"
 "      --max-jerk J       m/s^3 (default 0: no jerk limit)\n"
 "      --max-ajerk J      rad/s^3 (default 0: no limit)\n"
-"      --stale-ms MS      robot state older than MS stops the robot (default 50)\n"
+"      --stale-ms MS      robot state older than MS stops the robot, 1..60000\n"
+"                         (default 50; the stale check cannot be turned off)\n"
 "Policy:\n"
 "      --fallback-only    with no model loaded, drive with the classical path\n"
 "                         follower instead of standing still (testing; the safe\n"
 "                         default is: no model, no motion)\n"
+"      --sps-budget-macs N  a model may need at most N multiply-adds per tick\n"
+"                         (worst case, docs/model.md); default: half the period\n"
+"                         at 1 per ns = 500 per us of period (500000 at 1 kHz);\n"
+"                         at most 8 per ns of the whole period\n"
+"      --sps-max-mb N     a model plan may take at most N MiB of (locked)\n"
+"                         memory, 1..1024 (default 64)\n"
 "Shared memory sizes:\n"
 "      --telem-slots N    telemetry ring records, power of two (default 16384)\n"
 "      --cfg-slots N      config ring messages, power of two (default 256)\n"
@@ -118,50 +145,14 @@ static void usage(FILE *f)
 "usage, 3 when the loop stopped on a safe-stop latch.\n", f);
 }
 
-static int parse_floats(const char *s, double *out, int n)
-{
-	char *end;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		errno = 0;
-		out[i] = strtod(s, &end);
-		if (errno || end == s || !isfinite(out[i]))
-			return -1;
-		if (i < n - 1) {
-			if (*end != ',')
-				return -1;
-			s = end + 1;
-		}
-	}
-	return *end ? -1 : 0;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_opt_float(const char *s, double lo, double hi, double *out)
-{
-	return parse_floats(s, out, 1) || *out < lo || *out > hi ? -1 : 0;
-}
-
 enum {
 	OPT_NO_RT = 256, OPT_IO, OPT_START, OPT_GOAL, OPT_GOAL_TOL, OPT_MAX_SPEED,
 	OPT_MAX_OMEGA, OPT_MAX_ACCEL, OPT_MAX_ALPHA, OPT_TELEM_SLOTS, OPT_CFG_SLOTS,
 	OPT_STAGING, OPT_MAX_MISS, OPT_WD_TIMEOUT,
 	OPT_SOCKET, OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_AGENT_USER, OPT_USER, OPT_SECCOMP,
 	OPT_SECCOMP_TEST, OPT_RTTIME, OPT_STALE_MS, OPT_MAX_JERK, OPT_MAX_AJERK,
-	OPT_FALLBACK_ONLY,
+	OPT_FALLBACK_ONLY, OPT_TRACE, OPT_TRACE_LATE, OPT_TRACE_BUF, OPT_TRACE_RATE, OPT_TRACEFS,
+	OPT_SPS_MACS, OPT_SPS_MB,
 };
 
 /* Options of rtcore/privsep.h, seccomp.h and handoff.h.  Returns 0 or -1. */
@@ -200,7 +191,7 @@ static int parse_privsep_opt(struct core_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_RTTIME:
 		f[1] = -1;
-		if (parse_floats(arg, f, 1) && parse_floats(arg, f, 2))
+		if (spinal_parse_doubles(arg, f, 1) && spinal_parse_doubles(arg, f, 2))
 			return -1;
 		if (f[1] < 0)
 			f[1] = f[0] ? f[0] * 5 : 0;
@@ -249,6 +240,13 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 		{ "max-jerk", required_argument, NULL, OPT_MAX_JERK },
 		{ "max-ajerk", required_argument, NULL, OPT_MAX_AJERK },
 		{ "fallback-only", no_argument, NULL, OPT_FALLBACK_ONLY },
+		{ "trace", required_argument, NULL, OPT_TRACE },
+		{ "trace-late-us", required_argument, NULL, OPT_TRACE_LATE },
+		{ "trace-buf-kb", required_argument, NULL, OPT_TRACE_BUF },
+		{ "trace-max-per-s", required_argument, NULL, OPT_TRACE_RATE },
+		{ "tracefs", required_argument, NULL, OPT_TRACEFS },
+		{ "sps-budget-macs", required_argument, NULL, OPT_SPS_MACS },
+		{ "sps-max-mb", required_argument, NULL, OPT_SPS_MB },
 		{ NULL, 0, NULL, 0 },
 	};
 	double f[3], d;
@@ -263,21 +261,21 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			o->name = optarg;
 			break;
 		case 'p':
-			if (parse_long(optarg, 50, 1000000, &o->period_us))
+			if (spinal_parse_long(optarg, CORE_PERIOD_US_MIN, 1000000, &o->period_us))
 				goto bad;
 			break;
 		case 'c':
-			if (parse_long(optarg, 0, 1023, &v))
+			if (spinal_parse_long(optarg, 0, 1023, &v))
 				goto bad;
 			o->cpu = (int)v;
 			break;
 		case 'P':
-			if (parse_long(optarg, 1, 99, &v))
+			if (spinal_parse_long(optarg, 1, 99, &v))
 				goto bad;
 			o->priority = (int)v;
 			break;
 		case 'd':
-			if (parse_opt_float(optarg, 0.001, 1e9, &o->duration))
+			if (spinal_parse_double(optarg, 0.001, 1e9, &o->duration))
 				goto bad;
 			break;
 		case 'q':
@@ -295,42 +293,43 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 			o->io = optarg;
 			break;
 		case OPT_START:
-			if (parse_floats(optarg, f, 3))
+			if (spinal_parse_doubles(optarg, f, 3))
 				goto bad;
 			o->start_x = f[0], o->start_y = f[1], o->start_theta = f[2];
 			break;
 		case OPT_GOAL:
-			if (parse_floats(optarg, f, 2))
+			if (spinal_parse_doubles(optarg, f, 2))
 				goto bad;
 			o->goal_x = f[0], o->goal_y = f[1];
 			break;
 		case OPT_GOAL_TOL:
-			if (parse_opt_float(optarg, 0.001, 100, &o->goal_tol))
+			if (spinal_parse_double(optarg, 0.001, 100, &o->goal_tol))
 				goto bad;
 			break;
 		case OPT_MAX_SPEED:
-			if (parse_opt_float(optarg, 0, 100, &d))
+			if (spinal_parse_double(optarg, 0, 100, &d))
 				goto bad;
 			o->lim.v_max = (float)d;
 			break;
 		case OPT_MAX_OMEGA:
-			if (parse_opt_float(optarg, 0, 100, &d))
+			if (spinal_parse_double(optarg, 0, 100, &d))
 				goto bad;
 			o->lim.omega_max = (float)d;
 			break;
 		case OPT_MAX_ACCEL:
-			if (parse_opt_float(optarg, 0, 1000, &d))
+			/* > 0: a zero acceleration limit would freeze the robot */
+			if (spinal_parse_double(optarg, 0.001, 1000, &d))
 				goto bad;
 			o->lim.accel_max = (float)d;
 			break;
 		case OPT_MAX_ALPHA:
-			if (parse_opt_float(optarg, 0, 1000, &d))
+			if (spinal_parse_double(optarg, 0.001, 1000, &d))
 				goto bad;
 			o->lim.alpha_max = (float)d;
 			break;
 		case OPT_TELEM_SLOTS:
 		case OPT_CFG_SLOTS:
-			if (parse_long(optarg, 16, 1 << 22, &v) || !spinal_ring_is_pow2((uint32_t)v))
+			if (spinal_parse_long(optarg, 16, 1 << 22, &v) || !spinal_ring_is_pow2((uint32_t)v))
 				goto bad;
 			if (c == OPT_TELEM_SLOTS)
 				o->telem_slots = (uint32_t)v;
@@ -338,34 +337,71 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 				o->cfg_slots = (uint32_t)v;
 			break;
 		case OPT_STAGING:
-			if (parse_long(optarg, 1, 1024, &v))
+			if (spinal_parse_long(optarg, 1, 1024, &v))
 				goto bad;
 			o->staging_mb = (uint32_t)v;
 			break;
 		case OPT_MAX_MISS:
-			if (parse_long(optarg, 0, 1000000, &v))
+			if (spinal_parse_long(optarg, 0, 1000000, &v))
 				goto bad;
 			o->max_consec_miss = (uint32_t)v;
 			break;
 		case OPT_STALE_MS:
-			if (parse_long(optarg, 0, 60000, &o->stale_ms))
+			/* no 0: there is no "no stale check" (rtcore/aas.h) */
+			if (spinal_parse_long(optarg, 1, 60000, &o->stale_ms))
 				goto bad;
 			break;
 		case OPT_MAX_JERK:
-			if (parse_opt_float(optarg, 0, 100000, &d))
+			if (spinal_parse_double(optarg, 0, 100000, &d))
 				goto bad;
 			o->lim.jerk_max = (float)d;
 			break;
 		case OPT_MAX_AJERK:
-			if (parse_opt_float(optarg, 0, 100000, &d))
+			if (spinal_parse_double(optarg, 0, 100000, &d))
 				goto bad;
 			o->lim.ajerk_max = (float)d;
 			break;
 		case OPT_FALLBACK_ONLY:
 			o->fallback_only = 1;
 			break;
+		case OPT_SPS_MACS:
+			/* the ceiling depends on the period: checked below */
+			if (spinal_parse_long(optarg, 1, LONG_MAX, &v))
+				goto bad;
+			o->sps_max_macs = (uint64_t)v;
+			break;
+		case OPT_SPS_MB:
+			if (spinal_parse_long(optarg, 1, SPS_MEM_CEIL_MB, &v))
+				goto bad;
+			o->sps_max_mb = (uint32_t)v;
+			break;
 		case OPT_WD_TIMEOUT:
-			if (parse_long(optarg, 0, 60000, &o->wd_timeout_ms))
+			if (spinal_parse_long(optarg, 0, 60000, &o->wd_timeout_ms))
+				goto bad;
+			break;
+		case OPT_TRACE:
+			if (strcmp(optarg, "auto") == 0)
+				o->trace_mode = TRACE_MODE_AUTO;
+			else if (strcmp(optarg, "off") == 0)
+				o->trace_mode = TRACE_MODE_OFF;
+			else if (strcmp(optarg, "proc") == 0)
+				o->trace_mode = TRACE_MODE_PROC;
+			else
+				goto bad;
+			break;
+		case OPT_TRACE_LATE:
+			if (spinal_parse_long(optarg, 0, 10000000, &o->trace_late_us))
+				goto bad;
+			break;
+		case OPT_TRACE_BUF:
+			if (spinal_parse_long(optarg, 16, 65536, &o->trace_buf_kb))
+				goto bad;
+			break;
+		case OPT_TRACEFS:
+			o->tracefs = optarg;
+			break;
+		case OPT_TRACE_RATE:
+			if (spinal_parse_long(optarg, 0, 10000, &o->trace_max_per_s))
 				goto bad;
 			break;
 		case OPT_SOCKET ... OPT_RTTIME:
@@ -380,6 +416,14 @@ int core_opts_parse(int argc, char **argv, struct core_opts *o)
 	if (optind < argc) {
 		fprintf(stderr, "spinal-core: unexpected argument '%s'\nTry 'spinal-core --help'.\n",
 			argv[optind]);
+		return -1;
+	}
+	if (o->sps_max_macs > sps_budget_macs_ceiling((uint64_t)o->period_us)) {
+		fprintf(stderr,
+			"spinal-core: --sps-budget-macs %llu is above the ceiling for a %ld us period (%llu: %d multiply-adds per ns of the whole period)\nTry 'spinal-core --help'.\n",
+			(unsigned long long)o->sps_max_macs, o->period_us,
+			(unsigned long long)sps_budget_macs_ceiling((uint64_t)o->period_us),
+			SPS_MACS_PER_NS_CEIL);
 		return -1;
 	}
 	return 0;

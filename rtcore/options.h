@@ -9,6 +9,9 @@
 #include "rtcore/handoff.h"
 #include "rtcore/privsep.h"
 
+/* The shortest loop period spinal-core runs at (--period-us). */
+#define CORE_PERIOD_US_MIN 50
+
 struct core_opts {
 	const char *name;
 	const char *io;
@@ -33,6 +36,14 @@ struct core_opts {
 	struct aas_limits lim;
 	long stale_ms;     /* state older than this: stop */
 	int fallback_only; /* drive with the classical follower when no model is loaded */
+	/* late-tick attribution (rtcore/trace.h) */
+	int trace_mode;    /* enum trace_mode */
+	long trace_late_us; /* late-wake threshold, 0 = overruns only */
+	long trace_buf_kb;
+	long trace_max_per_s;
+	const char *tracefs; /* NULL: /sys/kernel/tracing or the debugfs path */
+	uint64_t sps_max_macs; /* model work per tick, 0: sps_budget_macs(period) */
+	uint32_t sps_max_mb;   /* model plan memory, MiB (default SPS_MEM_DEFAULT_MB) */
 };
 
 /* Fill @o with the built-in defaults.  Main thread. */

@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <spinal/io_shm.h>
 
 #include "rtcore/pipeline.h"
 #include "rtcore/sps.h"
@@ -45,10 +48,18 @@ int pipeline_init(struct pipeline *p, const struct pipeline_cfg *cfg)
 int pipeline_set_model(struct pipeline *p, struct sps_plan *plan, char *err, unsigned long errlen)
 {
 	if (plan) {
+		size_t nout = sps_plan_n_outputs(plan);
 		int rc = sfs_check_model_inputs(&p->cfg.sfs, sps_plan_n_inputs(plan), err, errlen);
 
 		if (rc)
 			return rc;
+		if (nout < 2 || nout > 3) {
+			if (err && errlen)
+				snprintf(err, errlen,
+					 "model has %zu outputs, the control pipeline reads 2..3 (v, omega[, confidence])",
+					 nout);
+			return -EBADMSG;
+		}
 		sps_plan_reset(plan);
 	}
 	p->plan = plan;
@@ -89,11 +100,13 @@ void pipeline_sfs(struct pipeline *p, struct tick *t)
 	}
 }
 
-/* SPS: the SNN policy, plus the follower toward the waypoint as fallback. */
+/* SPS: the SNN policy, plus the follower toward the waypoint as fallback.
+ * Not while a safe stop is latched: the command is zero until the core
+ * stops, and a model that overran the period must not keep doing so. */
 void pipeline_sps(struct pipeline *p, struct tick *t)
 {
 	const struct sfs_out *o = &t->sf;
-	float out[3];
+	float out[3] = { 0.0f, 0.0f, 0.0f };
 	int rc;
 
 	t->have_policy = 0;
@@ -109,7 +122,7 @@ void pipeline_sps(struct pipeline *p, struct tick *t)
 	}
 	follower_step(&p->cfg.fol, t->st.x, t->st.y, t->st.theta, o->wp_x, o->wp_y,
 		      o->path_dist, &t->fb_v, &t->fb_w);
-	if (!p->plan)
+	if (!p->plan || p->safe_stop)
 		return;
 	/* a new goal starts a new episode for the network */
 	if (o->goal_x != p->last_gx || o->goal_y != p->last_gy) {
@@ -119,7 +132,7 @@ void pipeline_sps(struct pipeline *p, struct tick *t)
 	}
 	t->have_policy = 1;
 	rc = sps_plan_step(p->plan, o->f, o->n, out, 3);
-	if (rc) {
+	if (rc || sps_plan_n_outputs(p->plan) < 2) { /* (set_model refuses < 2) */
 		t->pol_v = t->pol_w = NAN;
 		return;
 	}
@@ -140,6 +153,7 @@ void pipeline_aas(struct pipeline *p, struct tick *t)
 		.goal_y = t->sf.goal_y,
 		.estop = p->estop || (p->cfg.upd && spinal_updater_estop(p->cfg.upd)),
 		.safe_stop = p->safe_stop,
+		.faults = t->st.faults,
 		.have_policy = t->have_policy,
 		.pol_v = t->pol_v,
 		.pol_omega = t->pol_w,
@@ -201,7 +215,8 @@ void pipeline_record(const struct pipeline *p, const struct tick *t,
 		t->sf.wp != SPINAL_NODE_NONE && p->g ? spinal_graph_node(p->g, t->sf.wp)->id : SPINAL_NODE_NONE;
 	rec->reserved[PIPE_REC_GRAPH_HASH] = p->g ? (uint32_t)p->g->content_hash : 0;
 	rec->reserved[PIPE_REC_INPUTS] = (p->estop ? 1u : 0u) | (t->sf.hit ? 2u : 0u) |
-					 (t->have_policy ? 4u : 0u);
+					 (t->have_policy ? 4u : 0u) |
+					 (t->st.faults & SPINAL_IO_SF_FAULTS) << PIPE_REC_FAULT_SHIFT;
 	rec->reserved[PIPE_REC_FB_V] = fbits(t->fb_v);
 	rec->reserved[PIPE_REC_FB_OMEGA] = fbits(t->fb_w);
 }

@@ -87,9 +87,10 @@ int pipeline_init(struct pipeline *p, const struct pipeline_cfg *cfg);
 
 /*
  * pipeline_set_model - install @plan (owned by the caller, NULL: none) after
- * checking its input size against the SFS layout; resets its state.  Not
- * RT: call before the loop or from the thread that runs it.  Returns 0 or
- * -EBADMSG with a one-line operator message in @err.
+ * checking its input size against the SFS layout and its output count (2
+ * or 3: v, omega[, confidence]); resets its state.  Not RT: call before the
+ * loop or from the thread that runs it.  Returns 0 or -EBADMSG with a
+ * one-line operator message in @err.
  */
 int pipeline_set_model(struct pipeline *p, struct sps_plan *plan, char *err, unsigned long errlen);
 
@@ -112,7 +113,9 @@ static inline void pipeline_tick(struct pipeline *p, struct tick *t)
 /* Uses of spinal_telem_rec.reserved[] by the pipeline (docs/pipeline.md). */
 #define PIPE_REC_WP_NODE 0      /* waypoint node id or SPINAL_NODE_NONE */
 #define PIPE_REC_GRAPH_HASH 1   /* low 32 bits of the snapshot content hash */
-#define PIPE_REC_INPUTS 2       /* bit 0 e-stop input, bit 1 cache hit, bit 2 have policy */
+#define PIPE_REC_INPUTS 2       /* bit 0 e-stop input, bit 1 cache hit, bit 2 have policy,
+				 * bits 3-6 the driver's fault bits (SPINAL_IO_SF_*) */
+#define PIPE_REC_FAULT_SHIFT 3
 #define PIPE_REC_FB_V 3         /* follower command (float bits) */
 #define PIPE_REC_FB_OMEGA 4
 

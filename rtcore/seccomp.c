@@ -98,6 +98,8 @@ static const int allow_plain[] = {
 	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(close), SCMP_SYS(fstat),
 	SCMP_SYS(newfstatat), SCMP_SYS(getrandom),
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
+	/* tracer thread: the trace_pipe and /proc descriptors it opened at setup (rtcore/trace.c) */
+	SCMP_SYS(read), SCMP_SYS(pread64),
 	/* handoff server */
 	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(accept4), SCMP_SYS(accept),
 	SCMP_SYS(recvmsg), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg), SCMP_SYS(sendto),

@@ -11,6 +11,8 @@
  *           v = DM*v + BM*i + CM       (i = x without SYN)
  *           SUBTRACT_DELAYED: v -= z_prev * THR
  *           z = v > THR; VALUE: v = z ? VRESET : v; SUBTRACT: v -= z * THR
+ *           SUBTRACT_MULTI: z = v >= THR ? min(floor(v / THR), 65536) : 0,
+ *           v -= z * THR  (spike counts, Rockpool / Sinabs)
  *           out = z (SPIKE) or v
  */
 #include <errno.h>
@@ -78,8 +80,15 @@ neuron_loop(const struct sps_op *op, const int syn, const int after,
 		if (spike) {
 			if (rmode == SPINAL_RESET_SUBTRACT_DELAYED)
 				vv = vv - out[j] * thr[j];
-			const float z = vv > thr[j] ? 1.0f : 0.0f;
+			float z = vv > thr[j] ? 1.0f : 0.0f;
 
+			if (rmode == SPINAL_RESET_SUBTRACT_MULTI) {
+				/* THR > 0 (validator); v >= THR <=> z >= 1 */
+				z = vv >= thr[j] ?
+					fminf(floorf(vv / thr[j]),
+					      SPINAL_MODEL_MAX_SPIKES) : 0.0f;
+				vv = vv - z * thr[j];
+			}
 			if (rmode == SPINAL_RESET_VALUE)
 				vv = vv > thr[j] ? vr[j] : vv;
 			else if (rmode == SPINAL_RESET_SUBTRACT)
@@ -111,6 +120,12 @@ static void neuron_spiking(const struct sps_op *op, int syn, int after,
 		NL(1, 0, 1, SPINAL_RESET_SUBTRACT_DELAYED); break;
 	case 3 | (SPINAL_RESET_SUBTRACT_DELAYED << 2):
 		NL(1, 1, 1, SPINAL_RESET_SUBTRACT_DELAYED); break;
+	case 0 | (SPINAL_RESET_SUBTRACT_MULTI << 2):
+		NL(0, 0, 1, SPINAL_RESET_SUBTRACT_MULTI); break;
+	case 1 | (SPINAL_RESET_SUBTRACT_MULTI << 2):
+		NL(1, 0, 1, SPINAL_RESET_SUBTRACT_MULTI); break;
+	case 3 | (SPINAL_RESET_SUBTRACT_MULTI << 2):
+		NL(1, 1, 1, SPINAL_RESET_SUBTRACT_MULTI); break;
 	}
 }
 

@@ -33,17 +33,105 @@ struct sps_readout {
  * Validates the blob completely and compiles a plan whose buffers live on
  * numa_node (-1: no preference).  The plan starts in the reset state.
  * Returns the plan, or NULL with errno set (EINVAL: malformed blob,
- * E2BIG: over a bound, ENOMEM) and a one-line reason in err. */
+ * E2BIG: over a bound, ENOMEM) and a one-line reason in err.  No budget:
+ * the core uses sps_plan_create_bounded(). */
 struct sps_plan *sps_plan_create(const void *blob, size_t len, int numa_node,
 				 char *err, size_t errlen);
+
+/*
+ * The cost model (docs/model.md).  Per-tick work is counted in multiply-add
+ * equivalents ("MACs"), worst case (every input non-zero, every lane of the
+ * 16-float padding computed), op by op by sps_op_cost(); the plan's memory
+ * is its arena exactly as sps_plan_create() lays it out (shared parameter
+ * ranges counted once).  The core's budget is derived from its period:
+ * SPS may use half of it at SPS_MACS_PER_NS_REF multiply-adds per ns (a
+ * modest core streaming float32 weights from DRAM), i.e. 500 MACs per us of
+ * period; spinal-core --sps-budget-macs overrides it up to the ceiling of
+ * the whole period at SPS_MACS_PER_NS_CEIL.
+ */
+#define SPS_MACS_PER_NS_REF 1   /* reference throughput of the budget */
+#define SPS_BUDGET_SHARE_PCT 50 /* share of the period SPS may use */
+#define SPS_MACS_PER_NS_CEIL 8  /* no host we run on sustains more */
+#define SPS_OP_OVERHEAD_MACS 16 /* dispatch and loop set-up of one op */
+#define SPS_MEM_DEFAULT_MB 64   /* plan arena default: one op of 16 Mi weights */
+#define SPS_MEM_CEIL_MB 1024
+
+/* The default per-tick budget for a loop period of @period_us. */
+static inline uint64_t sps_budget_macs(uint64_t period_us)
+{
+	return period_us * 1000u * SPS_MACS_PER_NS_REF * SPS_BUDGET_SHARE_PCT / 100u;
+}
+
+/* The most --sps-budget-macs may give at @period_us. */
+static inline uint64_t sps_budget_macs_ceiling(uint64_t period_us)
+{
+	return period_us * 1000u * SPS_MACS_PER_NS_CEIL;
+}
+
+struct spinal_model_op;
+
+/* Why a blob was refused (sps_plan_create_bounded()). */
+enum sps_refusal {
+	SPS_REFUSE_NONE = 0,
+	SPS_REFUSE_INVALID,  /* breaks a format rule (err says which) */
+	SPS_REFUSE_SHARED,   /* parameter ranges overlap other than whole */
+	SPS_REFUSE_WORK,     /* more multiply-adds per tick than the budget */
+	SPS_REFUSE_MEMORY,   /* plan larger than the memory budget */
+	SPS_REFUSE_INPUTS,   /* input count is not the one required */
+	SPS_REFUSE_OUTPUTS,  /* output count outside the range required */
+	SPS_REFUSE_NOMEM,    /* allocation failed */
+};
+
+/* What a plan costs; filled by sps_blob_cost() and sps_plan_create_bounded(). */
+struct sps_cost {
+	uint64_t macs;          /* per tick, worst case */
+	uint64_t arena_bytes;   /* plan memory */
+	uint64_t worst_op_macs; /* the most expensive op ... */
+	unsigned int worst_op;  /* ... and its index */
+	uint32_t n_inputs, n_outputs;
+	int refusal;            /* enum sps_refusal */
+};
+
+/* What the caller accepts (0: no limit for that field). */
+struct sps_limits {
+	uint64_t max_macs;
+	uint64_t max_arena_bytes;
+	uint32_t period_us;     /* named in the reason, 0: not said */
+	uint32_t n_inputs;      /* required input count, 0: any */
+	uint32_t min_outputs, max_outputs; /* output count range, 0: any */
+};
+
+/*
+ * sps_op_cost - worst-case multiply-adds of one op per tick.  Any thread,
+ * pure; @op has passed validation.  New op types add their case here.
+ */
+uint64_t sps_op_cost(const struct spinal_model_op *op);
+
+/*
+ * sps_blob_cost - the cost of a blob that sps_blob_validate() accepted
+ * (8-aligned private copy).  Any thread, pure.
+ */
+void sps_blob_cost(const void *blob, struct sps_cost *cost);
+
+/*
+ * sps_plan_create_bounded - sps_plan_create() that refuses, before it
+ * allocates anything for the plan, a blob over @lim (NULL: no limits).
+ * Updater thread.  NULL + errno (EINVAL malformed or wrong shape, E2BIG over
+ * a budget, ENOMEM) and a one-line reason naming the numbers in @err
+ * ("model needs 4.1 M multiply-adds per tick; budget at 1000 us is 0.5 M");
+ * @cost (may be NULL) gets the numbers and the refusal.
+ */
+struct sps_plan *sps_plan_create_bounded(const void *blob, size_t len, int numa_node,
+					 const struct sps_limits *lim, struct sps_cost *cost,
+					 char *err, size_t errlen);
 
 /* Any non-RT thread, after the RT thread can no longer see the plan.
  * NULL is a no-op. */
 void sps_plan_destroy(struct sps_plan *plan);
 
-/* Any thread; pure, not RT-relevant.  Returns 0 if the blob is valid, else
- * -EINVAL / -E2BIG with a one-line reason in err.  sps_plan_create() calls
- * it; exported for the agent, tools and the fuzzer. */
+/* Any non-RT thread; pure.  Returns 0 if the blob is valid, else -EINVAL /
+ * -E2BIG (-ENOMEM: no memory for the check) with a one-line reason in err.
+ * sps_plan_create() calls it; exported for the agent, tools and the fuzzer. */
 int sps_blob_validate(const void *blob, size_t len, char *err, size_t errlen);
 
 /* RT thread; RT-safe (no allocation, syscall or lock).  Zeroes membrane and

@@ -63,6 +63,43 @@ struct sps_plan {
 	struct sps_op ops[];
 };
 
+/*
+ * The parameter array in slot @p of a validated blob op: its float range
+ * [*start, *start + *n) in data[] and its layout in the plan (*shape: n_in
+ * for a transposed weight matrix, 0 for a plain copy).  Returns 0 when the
+ * op does not use slot @p.  Validator and compiler agree through this: two
+ * slots may share a range only whole, with the same shape, and then the plan
+ * holds one copy (sps_validate.c, sps_plan.c).  New op types add their slots.
+ */
+static inline int sps_param_range(const struct spinal_model_op *op, unsigned int p,
+				  uint64_t *start, uint64_t *n, uint32_t *shape)
+{
+	*start = op->param[p < SPINAL_MODEL_NPARAM ? p : 0];
+	*shape = 0;
+	switch (op->type) {
+	case SPINAL_OP_MATVEC:
+		if (p == 0) {
+			*n = (uint64_t)op->n_in * op->n_out;
+			*shape = op->n_in;
+			return 1;
+		}
+		*n = op->n_out;
+		return p == 1 && (op->flags & SPINAL_OPF_BIAS);
+	case SPINAL_OP_SCALE:
+		*n = op->n_out;
+		return p == 0;
+	case SPINAL_OP_NEURON:
+		*n = op->n_out;
+		return p < SPINAL_NP_COUNT;
+	}
+	*n = 0;
+	return 0;
+}
+
+/* sps_blob_validate() that also says which enum sps_refusal (sps.h) a
+ * refusal is: SPS_REFUSE_INVALID, _SHARED or _NOMEM. */
+int sps_blob_validate_r(const void *blob, size_t len, char *err, size_t errlen, int *refusal);
+
 /* The vectorised kernels (sps.c), also used by the benchmark. */
 void sps_kernel_matvec(const float *restrict wt, const float *restrict bias,
 		       const float *restrict x, float *restrict y, size_t n_in,

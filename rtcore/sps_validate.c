@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <spinal/model_blob.h>
@@ -113,6 +114,10 @@ static int check_op_params(const struct spinal_model_hdr *h, const float *data,
 				lo = 0.0f; /* decays: stable forward Euler */
 				hi = 1.0f;
 			}
+			if (p == SPINAL_NP_THR && (fl & SPINAL_OPF_SPIKE) &&
+			    ((fl & SPINAL_OPF_RESET_MASK) >>
+			     SPINAL_OPF_RESET_SHIFT) == SPINAL_RESET_SUBTRACT_MULTI)
+				lo = 1e-6f; /* z = floor(v / THR) */
 			if (!check_param(h, data, op->param[p], op->n_out, lo,
 					 hi))
 				return fail(err, errlen,
@@ -150,9 +155,6 @@ static int check_op_shape(const struct spinal_model_hdr *h,
 		if (fl & SPINAL_OPF_ACC)
 			return fail(err, errlen,
 				    "op %u: a neuron op cannot accumulate", k);
-		if (((fl & SPINAL_OPF_RESET_MASK) >> SPINAL_OPF_RESET_SHIFT) >
-		    SPINAL_RESET_SUBTRACT_DELAYED)
-			return fail(err, errlen, "op %u: unknown reset mode", k);
 		if ((fl & SPINAL_OPF_SYN_AFTER) && !(fl & SPINAL_OPF_SYN))
 			return fail(err, errlen,
 				    "op %u: syn-after without synaptic state", k);
@@ -248,7 +250,81 @@ static int check_dataflow(const struct spinal_model_hdr *h,
 	return 0;
 }
 
+struct prange {
+	uint64_t start, n;
+	uint32_t shape;
+	uint16_t op, slot;
+};
+
+static int prange_cmp(const void *a, const void *b)
+{
+	const struct prange *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->op != y->op ? (x->op < y->op ? -1 : 1) : (x->slot < y->slot ? -1 : 1);
+}
+
+/*
+ * Parameter ranges may be shared only whole (same start, length and shape:
+ * the plan then holds one copy); any other overlap is refused, so the plan
+ * never holds more parameter bytes than the blob, padding aside.
+ */
+static int check_shared(const struct spinal_model_hdr *h, const struct spinal_model_op *ops,
+			char *err, size_t errlen)
+{
+	struct prange *r = malloc((size_t)h->n_ops * SPINAL_MODEL_NPARAM * sizeof(*r));
+	unsigned int n = 0, i, cover = 0;
+	uint64_t end = 0;
+	int ret = 0;
+
+	if (!r) {
+		fail(err, errlen, "model blob: cannot allocate the parameter range table");
+		return -ENOMEM;
+	}
+
+	for (unsigned int k = 0; k < h->n_ops; k++)
+		for (unsigned int p = 0; p < SPINAL_MODEL_NPARAM; p++) {
+			struct prange *q = &r[n];
+
+			if (!sps_param_range(&ops[k], p, &q->start, &q->n, &q->shape))
+				continue;
+			q->op = (uint16_t)k;
+			q->slot = (uint16_t)p;
+			n++;
+		}
+	qsort(r, n, sizeof(r[0]), prange_cmp);
+	for (i = 0; i < n; i++) {
+		if (i && r[i].start < end) {
+			const struct prange *c = &r[cover];
+
+			if (r[i].start != c->start || r[i].n != c->n || r[i].shape != c->shape) {
+				fail(err, errlen,
+				     "op %u parameter %u (floats %llu..%llu) overlaps op %u parameter %u (floats %llu..%llu): parameter arrays may be shared only whole and with the same shape",
+				     r[i].op, r[i].slot, (unsigned long long)r[i].start,
+				     (unsigned long long)(r[i].start + r[i].n), c->op, c->slot,
+				     (unsigned long long)c->start,
+				     (unsigned long long)(c->start + c->n));
+				ret = -EINVAL;
+				break;
+			}
+			continue;
+		}
+		cover = i;
+		end = r[i].start + r[i].n;
+	}
+	free(r);
+	return ret;
+}
+
 int sps_blob_validate(const void *blob, size_t len, char *err, size_t errlen)
+{
+	int refusal;
+
+	return sps_blob_validate_r(blob, len, err, errlen, &refusal);
+}
+
+int sps_blob_validate_r(const void *blob, size_t len, char *err, size_t errlen, int *refusal)
 {
 	const struct spinal_model_hdr *h = blob;
 	const uint32_t *bufsz;
@@ -258,6 +334,7 @@ int sps_blob_validate(const void *blob, size_t len, char *err, size_t errlen)
 	unsigned int layers = 0;
 	int ret;
 
+	*refusal = SPS_REFUSE_INVALID;
 	if (err && errlen)
 		err[0] = '\0';
 	if (!blob || len < sizeof(*h))
@@ -280,8 +357,14 @@ int sps_blob_validate(const void *blob, size_t len, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "model blob: header size %u / total size %u do not match %zu / %zu",
 			    h->hdr_size, h->total_size, sizeof(*h), len);
-	if (h->flags || !all_zero(h->reserved, 14))
+	if (h->flags || h->pad0 ||
+	    !all_zero(h->reserved, sizeof(h->reserved) / sizeof(h->reserved[0])))
 		return fail(err, errlen, "model blob: unknown flags or reserved fields set");
+	if (h->convention >= SPINAL_CONV_COUNT ||
+	    h->reset > SPINAL_RESET_SUBTRACT_MULTI)
+		return fail(err, errlen,
+			    "model blob: unknown convention %u or reset %u in the lowering record",
+			    h->convention, h->reset);
 	if (h->n_bufs < 2 || h->n_bufs > SPINAL_MODEL_MAX_BUFS ||
 	    h->n_ops < 1 || h->n_ops > SPINAL_MODEL_MAX_OPS) {
 		fail(err, errlen, "model blob: %u buffers / %u ops outside [2, %u] / [1, %u]",
@@ -346,5 +429,10 @@ int sps_blob_validate(const void *blob, size_t len, char *err, size_t errlen)
 			    "model blob: header says %u layers / %u neurons, ops give %u / %llu",
 			    h->n_layers, h->n_neurons, layers,
 			    (unsigned long long)neurons);
+	ret = check_shared(h, ops, err, errlen);
+	if (ret) {
+		*refusal = ret == -ENOMEM ? SPS_REFUSE_NOMEM : SPS_REFUSE_SHARED;
+		return ret;
+	}
 	return check_dataflow(h, ops, err, errlen);
 }

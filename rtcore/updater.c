@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <spinal/seqlock.h>
+
 #include "cfg_validate.h"
 #include "graph.h"
 #include "graph_edit.h"
@@ -31,6 +33,8 @@ struct spinal_updater {
 	struct spinal_updater_cfg cfg;
 	struct spinal_stats *stats;
 	struct spinal_stats own_stats;      /* when cfg.stats is NULL */
+	struct spinal_cfg_verdicts *verdicts;
+	struct spinal_cfg_verdicts *own_verdicts; /* when cfg.verdicts is NULL */
 	pthread_t thr;
 	_Atomic int stop;
 	_Atomic uint32_t estop;
@@ -41,7 +45,9 @@ struct spinal_updater {
 
 	/* updater thread only */
 	struct spinal_gmodel *model;
-	uint64_t last_seq;
+	uint64_t seq_base;                  /* the sequence window base (config.h) */
+	uint64_t handled;                   /* verdicts published */
+	struct spinal_cfg_why why;          /* the numbers behind this message's verdict */
 	int ring_bad;
 	int dirty, visits_dirty;
 	struct timespec last_pub;
@@ -55,6 +61,14 @@ struct spinal_updater {
 };
 
 static _Atomic int updater_running;
+
+void spinal_cfg_verdicts_init(struct spinal_cfg_verdicts *vt)
+{
+	memset(vt, 0, sizeof(*vt));
+	vt->nslots = SPINAL_CFG_VERDICT_SLOTS;
+	vt->slot_size = sizeof(struct spinal_cfg_verdict_slot);
+	vt->seq_window = SPINAL_CFG_SEQ_WINDOW;
+}
 
 static void count_reject(struct spinal_updater *u, unsigned int reason)
 {
@@ -178,6 +192,11 @@ const void *spinal_updater_stage(struct spinal_updater *u, const struct spinal_c
 				 int *rc)
 {
 	if (!u->cfg.staging || c->off > u->cfg.staging_len || c->len > u->cfg.staging_len - c->off) {
+		spinal_cfg_why_set(&u->why, SPINAL_CFG_D_STAGING, 0, (double)c->off + (double)c->len,
+				   (double)u->cfg.staging_len,
+				   "blob at %llu + %llu bytes is outside the %zu-byte staging area",
+				   (unsigned long long)c->off, (unsigned long long)c->len,
+				   u->cfg.staging_len);
 		*rc = REJ(STAGING);
 		return NULL;
 	}
@@ -185,6 +204,9 @@ const void *spinal_updater_stage(struct spinal_updater *u, const struct spinal_c
 		void *p = aligned_alloc(64, (c->len + 63) & ~(size_t)63);
 
 		if (!p) {
+			spinal_cfg_why_set(&u->why, SPINAL_CFG_D_NOMEM, 0, (double)c->len, 0,
+					   "cannot allocate %llu bytes for the staged blob",
+					   (unsigned long long)c->len);
 			*rc = REJ(NOMEM);
 			return NULL;
 		}
@@ -195,6 +217,11 @@ const void *spinal_updater_stage(struct spinal_updater *u, const struct spinal_c
 	/* single fetch: the copy is all we look at from here on */
 	memcpy(u->stage_buf, (const unsigned char *)u->cfg.staging + c->off, c->len);
 	if (spinal_fnv1a64(u->stage_buf, c->len) != c->checksum) {
+		uint64_t got = spinal_fnv1a64(u->stage_buf, c->len);
+
+		spinal_cfg_why_set(&u->why, SPINAL_CFG_D_CHECKSUM, 0, (double)got, 0,
+				   "staged bytes hash to %016llx, the commit says %016llx",
+				   (unsigned long long)got, (unsigned long long)c->checksum);
 		*rc = REJ(CHECKSUM);
 		return NULL;
 	}
@@ -202,15 +229,90 @@ const void *spinal_updater_stage(struct spinal_updater *u, const struct spinal_c
 	return u->stage_buf;
 }
 
+struct spinal_cfg_why *spinal_updater_why(struct spinal_updater *u)
+{
+	return &u->why;
+}
+
+/* A rejection no check explained: at least name the object. */
+static void why_default(struct spinal_updater *u, const struct spinal_cfg_msg *m, int rc)
+{
+	const char *r = spinal_cfg_reject_name(SPINAL_CFG_REASON(rc));
+	uint32_t a = 0, b = 0;
+
+	memcpy(&a, m->payload, sizeof(a));
+	memcpy(&b, m->payload + 4, sizeof(b));
+	switch (m->type) {
+	case SPINAL_CFG_NODE_ADD:
+	case SPINAL_CFG_NODE_MOVE:
+	case SPINAL_CFG_NODE_REMOVE:
+	case SPINAL_CFG_SET_GOAL:
+		spinal_cfg_why_set(&u->why, SPINAL_CFG_D_GRAPH, a, a, 0, "%s node %u: %s",
+				   spinal_cfg_type_name(m->type), a, r);
+		break;
+	case SPINAL_CFG_EDGE_ADD:
+	case SPINAL_CFG_EDGE_REMOVE:
+		spinal_cfg_why_set(&u->why, SPINAL_CFG_D_GRAPH, a, b, 0, "%s %u -> %u: %s",
+				   spinal_cfg_type_name(m->type), a, b, r);
+		break;
+	default:
+		spinal_cfg_why_set(&u->why, SPINAL_CFG_D_NONE, 0, 0, 0, "%s: %s",
+				   spinal_cfg_type_name(m->type), r);
+		u->why.detail = SPINAL_CFG_D_NONE;
+		break;
+	}
+}
+
+/*
+ * Publish the verdict on the slot @m (the private copy) before the slot is
+ * released: V1, the seqlock and the release store of `handled`, pair with
+ * the acquire loads in the agent (userspace/cfglink.c) and the inspector.
+ */
+static void publish_verdict(struct spinal_updater *u, const struct spinal_cfg_msg *m, int rc)
+{
+	struct spinal_cfg_verdicts *vt = u->verdicts;
+	struct spinal_cfg_verdict v;
+	struct spinal_cfg_verdict_slot *sl;
+
+	memset(&v, 0, sizeof(v));
+	v.seq = m->seq;
+	v.handled = ++u->handled;
+	v.type = m->type;
+	v.digest = spinal_cfg_digest(m);
+	v.verdict = rc ? SPINAL_CFG_V_REJECTED : SPINAL_CFG_V_ACCEPTED;
+	v.reason = rc ? (uint16_t)SPINAL_CFG_REASON(rc) : 0;
+	v.detail = u->why.detail;
+	v.index = u->why.index;
+	v.value = u->why.value;
+	v.limit = u->why.limit;
+	memcpy(v.text, u->why.text, sizeof(v.text));
+	v.text[sizeof(v.text) - 1] = '\0';
+	sl = &vt->slot[(v.handled - 1) % SPINAL_CFG_VERDICT_SLOTS];
+	spinal_seqlock_write(&sl->gen, sl->w, SPINAL_CFG_VERDICT_WORDS, &v, sizeof(v));
+	atomic_store_explicit(&vt->seq_base, u->seq_base, memory_order_relaxed);
+	if (!rc)
+		atomic_store_explicit(&vt->last_accepted, m->seq, memory_order_relaxed);
+	/* V1: pairs with the acquire load of `handled` by readers */
+	atomic_store_explicit(&vt->handled, v.handled, memory_order_release);
+}
+
 static void handle(struct spinal_updater *u, const struct spinal_cfg_msg *m)
 {
-	int rc = spinal_cfg_validate_msg(m, u->last_seq, u->cfg.staging_len);
+	int rc;
 
+	memset(&u->why, 0, sizeof(u->why));
+	rc = spinal_cfg_validate_msg(m, u->seq_base, u->cfg.staging_len, &u->why);
+	/* an in-window slot is the new base whatever else is wrong with it */
+	if (spinal_cfg_seq_in_window(m->seq, u->seq_base))
+		u->seq_base = m->seq;
 	if (!rc) {
 		const struct spinal_cfg_handler *h = &u->handlers[m->type];
 
 		if (!h->fn) {
 			rc = REJ(NO_HANDLER);
+			spinal_cfg_why_set(&u->why, SPINAL_CFG_D_TYPE, m->type, m->type, 0,
+					   "this core has no handler for %s",
+					   spinal_cfg_type_name(m->type));
 		} else {
 			rcu_thread_online();
 			rc = h->fn(u, m, h->ctx);
@@ -218,13 +320,15 @@ static void handle(struct spinal_updater *u, const struct spinal_cfg_msg *m)
 		}
 	}
 	if (rc) {
+		if (!u->why.text[0])
+			why_default(u, m, rc);
 		count_reject(u, SPINAL_CFG_REASON(rc));
-		return;
+	} else {
+		atomic_store_explicit(&u->stats->upd_reserved[SPINAL_STATS_CFG_LAST_SEQ], m->seq,
+				      memory_order_relaxed);
+		atomic_fetch_add_explicit(&u->stats->cfg_accepted, 1, memory_order_relaxed);
 	}
-	u->last_seq = m->seq;
-	atomic_store_explicit(&u->stats->upd_reserved[SPINAL_STATS_CFG_LAST_SEQ], m->seq,
-			      memory_order_relaxed);
-	atomic_fetch_add_explicit(&u->stats->cfg_accepted, 1, memory_order_relaxed);
+	publish_verdict(u, m, rc);
 }
 
 /* Returns the number of messages consumed. */
@@ -379,6 +483,7 @@ static void updater_free(struct spinal_updater *u)
 {
 	graph_rcu_fini(&u->gr);
 	spinal_gm_destroy(u->model);
+	free(u->own_verdicts);
 	free(u->vslots);
 	free(u->stage_buf);
 	free(u);
@@ -405,6 +510,14 @@ struct spinal_updater *spinal_updater_start(const struct spinal_updater_cfg *cfg
 	memset(u, 0, sizeof(*u));
 	u->cfg = *cfg;
 	u->stats = cfg->stats ? cfg->stats : &u->own_stats;
+	u->verdicts = cfg->verdicts;
+	if (!u->verdicts) {
+		u->own_verdicts = calloc(1, sizeof(*u->own_verdicts));
+		if (!u->own_verdicts)
+			goto fail_running_free;
+		u->verdicts = u->own_verdicts;
+	}
+	spinal_cfg_verdicts_init(u->verdicts);
 	if (!u->cfg.max_nodes)
 		u->cfg.max_nodes = 65536;
 	if (!u->cfg.visit_slots)
@@ -471,6 +584,8 @@ fail:
 	atomic_store(&updater_running, 0);
 	errno = err;
 	return NULL;
+fail_running_free:
+	free(u);
 fail_running:
 	atomic_store(&updater_running, 0);
 	errno = ENOMEM;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The updater thread: config ring -> copy -> validate -> edit -> build ->
- * publish (RCU) -> call_rcu free.  See docs/graph.md.
+ * publish (RCU) -> call_rcu free.  See docs/graph.md.  For every slot it
+ * handles it publishes a verdict (seq, verdict, reason, numbers, text) in
+ * the verdict table, then releases the slot (docs/abi-config.md).
  *
  * Threads:
  *   main thread   spinal_updater_start()/stop()
@@ -59,6 +61,9 @@ struct spinal_updater_cfg {
 	const void *staging;          /* staging area (shared, untrusted), may be NULL */
 	size_t staging_len;
 	struct spinal_stats *stats;   /* may be NULL (tests): counted privately */
+	struct spinal_cfg_verdicts *verdicts; /* the verdict table (STATS region section
+				       * SPINAL_SECT_CFG_VERDICT); NULL: kept privately.
+				       * Initialised by spinal_updater_start(). */
 	int rt_cpu;                   /* CPU to keep off, -1: none */
 	uint32_t max_nodes;           /* graph size cap; 0: 65536 */
 	const void *initial_blob;     /* optional graph blob (private memory) to */
@@ -111,6 +116,18 @@ int spinal_updater_shares_rt_cpu(const struct spinal_updater *u);
 
 /* The call_rcu worker thread, for checks (affinity).  Valid while running. */
 int spinal_updater_call_rcu_affinity(const struct spinal_updater *u, void *cpuset, size_t len);
+
+/*
+ * spinal_updater_why - where a handler says which number broke which rule
+ * for the message it is handling (spinal_cfg_why_set(); the verdict carries
+ * it, include/spinal/config.h).  Updater thread (handlers) only; zeroed
+ * before each message.
+ */
+struct spinal_cfg_why *spinal_updater_why(struct spinal_updater *u);
+
+/* Format an empty verdict table (geometry fields set).  Any thread, before
+ * the table is shared; spinal_updater_start() calls it. */
+void spinal_cfg_verdicts_init(struct spinal_cfg_verdicts *vt);
 
 /*
  * spinal_updater_stage - copy a staged blob named by a *_COMMIT message out of

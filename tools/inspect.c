@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 
 #include "lib/handoff_client.h"
 #include "lib/histexport.h"
+#include "lib/incident.h"
+#include "lib/jsonout.h"
 #include "lib/region_map.h"
 
 static volatile sig_atomic_t stop;
@@ -65,9 +68,14 @@ struct view {
 	const struct spinal_stats *s;
 	const struct spinal_ring_idx *prod, *cons;
 	const struct spinal_agent_info *agent;
+	const struct spinal_cfg_verdicts *vt; /* config verdicts (ABI 1.1), may be NULL */
 	void *telem, *consr;
 	size_t tlen, clen;
+	const struct spinal_incident_ring *inc; /* late-tick incidents, NULL: older core */
+	uint64_t inclen;
 };
+
+#define INSPECT_INCIDENTS 8 /* the last incidents shown */
 
 static uint64_t ld(const _Atomic uint64_t *p)
 {
@@ -116,10 +124,14 @@ static int attach(struct view *v, const char *name, char *err, size_t errlen)
 	if (!v->h)
 		return -1;
 	v->s = spinal_region_section(v->h, SPINAL_SECT_STATS, &len, NULL);
+	v->inc = spinal_region_section(v->h, SPINAL_SECT_INCIDENTS, &v->inclen, NULL);
 	if (!v->s || len < sizeof(*v->s)) {
 		snprintf(err, errlen, "stats section missing or too small in instance '%s'", name);
 		return -1;
 	}
+	v->vt = spinal_region_section(v->h, SPINAL_SECT_CFG_VERDICT, &len, NULL);
+	if (v->vt && (len < sizeof(*v->vt) || v->vt->nslots != SPINAL_CFG_VERDICT_SLOTS))
+		v->vt = NULL; /* not a table this inspector reads */
 	/* ring indices are optional: the inspector may lack access to them */
 	if (!sock_path) {
 		v->telem = spinal_region_map(name, SPINAL_REGION_TELEM, 0, &v->tlen, ignored,
@@ -160,6 +172,70 @@ static void stage_quantiles(const struct spinal_stats *s, unsigned int i, struct
 	q->p50 = spinal_hist_quantile(&snap, 0.50);
 	q->p99 = spinal_hist_quantile(&snap, 0.99);
 	q->max = snap.count ? snap.max_ns : 0;
+}
+
+#define VERDICTS_SHOWN 8 /* the newest config verdicts in a report */
+
+/* Up to @max of the newest verdicts, newest first.  Returns how many. */
+static unsigned int last_verdicts(const struct view *v, struct spinal_cfg_verdict *out,
+				  unsigned int max)
+{
+	uint64_t h, n;
+	unsigned int k = 0;
+
+	if (!v->vt)
+		return 0;
+	h = atomic_load_explicit(&v->vt->handled, memory_order_acquire);
+	for (n = h; n > 0 && h - n < SPINAL_CFG_VERDICT_SLOTS && k < max; n--)
+		if (!spinal_cfg_verdict_get(v->vt, n, &out[k]))
+			k++;
+	return k;
+}
+
+static void print_json_verdicts(const struct view *v)
+{
+	struct spinal_cfg_verdict vd[VERDICTS_SHOWN];
+	unsigned int i, n = last_verdicts(v, vd, VERDICTS_SHOWN);
+
+	if (!v->vt)
+		return;
+	printf(",\"seq_base\":%" PRIu64 ",\"last_accepted_seq\":%" PRIu64 ",\"handled\":%" PRIu64
+	       ",\"verdicts\":[", ld(&v->vt->seq_base), ld(&v->vt->last_accepted),
+	       ld(&v->vt->handled));
+	for (i = 0; i < n; i++) {
+		printf("%s{\"handled\":%" PRIu64 ",\"seq\":%" PRIu64 ",\"type\":\"%s\",\"verdict\":\"%s\"",
+		       i ? "," : "", vd[i].handled, vd[i].seq, spinal_cfg_type_name(vd[i].type),
+		       spinal_cfg_verdict_name(vd[i].verdict));
+		if (vd[i].verdict == SPINAL_CFG_V_REJECTED)
+			printf(",\"reason\":\"%s\",\"detail\":\"%s\",\"index\":%u,\"value\":%.17g,\"limit\":%.17g",
+			       spinal_cfg_reject_name(vd[i].reason),
+			       spinal_cfg_detail_name(vd[i].detail), vd[i].index,
+			       isfinite(vd[i].value) ? vd[i].value : 0.0,
+			       isfinite(vd[i].limit) ? vd[i].limit : 0.0);
+		printf(",\"text\":");
+		spinal_json_str(stdout, vd[i].text);
+		printf("}");
+	}
+	printf("]");
+}
+
+static void print_human_verdicts(const struct view *v)
+{
+	struct spinal_cfg_verdict vd[VERDICTS_SHOWN];
+	unsigned int i, n = last_verdicts(v, vd, VERDICTS_SHOWN);
+
+	if (!n)
+		return;
+	printf("  last config verdicts (window base seq %" PRIu64 "):\n", ld(&v->vt->seq_base));
+	for (i = 0; i < n; i++) {
+		if (vd[i].verdict == SPINAL_CFG_V_REJECTED)
+			printf("    seq %-20" PRIu64 " %-12s REJECTED %s%s%s\n", vd[i].seq,
+			       spinal_cfg_type_name(vd[i].type), spinal_cfg_reject_name(vd[i].reason),
+			       vd[i].text[0] ? ": " : "", vd[i].text);
+		else
+			printf("    seq %-20" PRIu64 " %-12s %s\n", vd[i].seq,
+			       spinal_cfg_type_name(vd[i].type), spinal_cfg_verdict_name(vd[i].verdict));
+	}
 }
 
 static void print_json(const struct view *v)
@@ -217,15 +293,20 @@ static void print_json(const struct view *v)
 	for (i = 0; i < SPINAL_CFG_REJ_COUNT; i++)
 		printf("%s\"%s\":%" PRIu64, i ? "," : "", spinal_cfg_reject_name(i),
 		       ld(&s->cfg_rejected_by[i]));
-	printf("}},\"model\":{\"id\":\"%016" PRIx64 "\",\"layers\":%" PRIu64 ",\"neurons\":%" PRIu64
+	printf("}");
+	print_json_verdicts(v);
+	printf("},\"model\":{\"id\":\"%016" PRIx64 "\",\"layers\":%" PRIu64 ",\"neurons\":%" PRIu64
 	       ",\"loaded_generation\":%" PRIu64 "},",
 	       ld(&s->model_id), ld(&s->model_layers), ld(&s->model_neurons),
 	       ld(&s->model_loaded_generation));
 	printf("\"aas\":{\"interventions\":{");
 	for (i = 0; i < SPINAL_AAS_COUNT; i++)
 		printf("%s\"%s\":%" PRIu64, i ? "," : "", spinal_aas_reason_name(i), ld(&s->aas[i]));
-	printf("}},\"sfs\":{\"cache\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 "}}}\n",
+	printf("}},\"sfs\":{\"cache\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 "}},",
 	       ld(&s->sfs_cache_hits), ld(&s->sfs_cache_misses));
+	printf("\"incidents\":");
+	spinal_incident_report(stdout, v->inc, (size_t)v->inclen, INSPECT_INCIDENTS, 1);
+	printf("}\n");
 }
 
 static void fmt_ns(char *buf, size_t len, uint64_t ns)
@@ -291,6 +372,8 @@ static void print_human(const struct view *v)
 		if (ld(&s->aas[i]))
 			printf(" %s=%" PRIu64, spinal_aas_reason_name(i), ld(&s->aas[i]));
 	printf("\n");
+	spinal_incident_report(stdout, v->inc, (size_t)v->inclen, INSPECT_INCIDENTS, 0);
+	print_human_verdicts(v);
 }
 
 /* --histfile / --histjson: every stage, one column each. */

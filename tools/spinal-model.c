@@ -26,7 +26,8 @@ static const char usage[] =
 "Commands:\n"
 "  info    list the nodes, shapes and edges of FILE, anything unsupported,\n"
 "          and, if it can be lowered, the discretisation that will be used,\n"
-"          the layer and neuron counts, the blob size and the model id.\n"
+"          the neuron layers in engine order (the L<k> of run), the layer\n"
+"          and neuron counts, the blob size and the model id.\n"
 "  run     step the model once per line of IN.csv (one feature vector per\n"
 "          line, comma-separated; a first line that is not numeric is a\n"
 "          header) and write one line per step to OUT.csv: the step number\n"
@@ -39,10 +40,16 @@ static const char usage[] =
 "  --dt SECONDS          loop period; the model is discretised with it unless\n"
 "                        --model-dt is given.\n"
 "  --model-dt SECONDS    discretisation step the model was trained with\n"
-"                        (snnTorch exports: inferred as tau/r; Norse: 1e-3).\n"
-"  --convention NAME     nir (default) | snntorch | norse (docs/model.md).\n"
-"  --reset MODE          value | subtract | subtract-delayed; default: value\n"
-"                        (nir, norse) or subtract-delayed (snntorch).\n"
+"                        (snnTorch exports: inferred as tau/r; Rockpool: from\n"
+"                        r = tau exp(-dt/tau)/dt; Norse: 1e-3; Sinabs: one\n"
+"                        step per tick, dt only recorded).\n"
+"  --convention NAME     the framework's equations: nir | snntorch | norse |\n"
+"                        rockpool | sinabs (docs/model.md).  Default: the\n"
+"                        file's spinal_convention attribute, else nir; an\n"
+"                        option that contradicts the attribute is an error.\n"
+"  --reset MODE          value | subtract | subtract-delayed | subtract-multi;\n"
+"                        default: value (nir, norse), subtract-delayed\n"
+"                        (snntorch), subtract-multi (rockpool, sinabs).\n"
 "  --context N           ticks of temporal context kept by the plan (16).\n"
 "  -h, --help            this text.\n"
 "\n"
@@ -73,7 +80,7 @@ static int parse(int argc, char **argv, struct args *a)
 	char *end;
 	int c;
 
-	a->o.convention = NIR_CONV_NIR;
+	a->o.convention = NIR_CONV_FILE;
 	a->o.reset = NIR_RESET_DEFAULT;
 	a->o.context_len = 16;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -90,8 +97,8 @@ static int parse(int argc, char **argv, struct args *a)
 			break;
 		case 'c':
 			a->o.convention = nir_convention_parse(optarg);
-			if (a->o.convention < 0) {
-				fprintf(stderr, "spinal-model: unknown convention '%s' (nir, snntorch, norse)\n",
+			if (a->o.convention < NIR_CONV_FILE) {
+				fprintf(stderr, "spinal-model: unknown convention '%s' (nir, snntorch, norse, rockpool, sinabs)\n",
 					optarg);
 				return 2;
 			}
@@ -99,7 +106,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'r':
 			a->o.reset = nir_reset_parse(optarg);
 			if (a->o.reset < 0) {
-				fprintf(stderr, "spinal-model: unknown reset '%s' (value, subtract, subtract-delayed)\n",
+				fprintf(stderr, "spinal-model: unknown reset '%s' (value, subtract, subtract-delayed, subtract-multi)\n",
 					optarg);
 				return 2;
 			}
@@ -154,27 +161,39 @@ static int cmd_info(struct args *a)
 		return 1;
 	}
 	nir_graph_print(g, stdout);
-	if (!(a->o.dt > 0) && a->o.convention == NIR_CONV_NIR) {
+	ret = nir_graph_lower(g, &a->o, &blob, &len, &dt, err, sizeof(err));
+	if (ret && !(a->o.dt > 0)) {
 		a->o.dt = 1e-3;
 		printf("dt:       none given; showing dt = 1 ms (pass --dt)\n");
+		ret = nir_graph_lower(g, &a->o, &blob, &len, &dt, err, sizeof(err));
 	}
-	ret = nir_graph_lower(g, &a->o, &blob, &len, &dt, err, sizeof(err));
-	nir_graph_free(g);
 	if (ret) {
 		printf("lowering: FAILED: %s\n", err);
+		nir_graph_free(g);
 		return 1;
 	}
+	for (unsigned int k = 0; nir_graph_layer_name(g, k); k++)
+		printf("layer L%u: %s\n", k, nir_graph_layer_name(g, k));
 	pl = sps_plan_create(blob, len, -1, err, sizeof(err));
 	if (!pl) {
 		printf("plan: FAILED: %s\n", err);
 		free(blob);
 		return 1;
 	}
-	printf("discretisation: forward Euler, dt %g s, convention %s, reset %s\n",
-	       dt, nir_convention_name(a->o.convention),
-	       nir_reset_name(a->o.reset != NIR_RESET_DEFAULT ? a->o.reset :
-			      a->o.convention == NIR_CONV_SNNTORCH ?
-			      SPINAL_RESET_SUBTRACT_DELAYED : SPINAL_RESET_VALUE));
+	{
+		const struct spinal_model_hdr *h = blob;
+		int conv = nir_graph_convention(g);
+
+		printf("discretisation: %s, dt %g s, convention %s, reset %s\n",
+		       conv == NIR_CONV_SINABS ? "one step per tick (exact decay)" :
+		       conv == NIR_CONV_ROCKPOOL ? "exact exponential decay" :
+		       "forward Euler", dt, nir_convention_name(conv),
+		       nir_reset_name(nir_graph_reset(g)));
+		printf("nir:      version %u.%u.%u recorded in the blob (ABI %u.%u)\n",
+		       h->nir_version[0], h->nir_version[1], h->nir_version[2],
+		       h->abi_major, h->abi_minor);
+	}
+	nir_graph_free(g);
 	printf("inputs:   %zu\noutputs:  %zu\nlayers:   %u\nneurons:  %zu\n",
 	       sps_plan_n_inputs(pl), sps_plan_n_outputs(pl),
 	       sps_plan_layers(pl), sps_plan_neurons(pl));
@@ -227,11 +246,6 @@ static int cmd_run(struct args *a, int blob_only)
 	long lineno = 0, step = 0;
 	int ret = 1;
 
-	if (!(a->o.dt > 0) && a->o.convention == NIR_CONV_NIR) {
-		fprintf(stderr, "spinal-model: %s needs --dt SECONDS (the loop period)\n",
-			a->cmd);
-		return 2;
-	}
 	if (!a->out || (!blob_only && !a->in)) {
 		fprintf(stderr, "spinal-model: %s needs %s--output\n", a->cmd,
 			blob_only ? "" : "--input and ");

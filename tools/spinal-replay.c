@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <spinal/io_shm.h>
 #include <spinal/telemlog.h>
 
 #include "rtcore/graph.h"
@@ -168,6 +169,7 @@ int main(int argc, char **argv)
 		t.st.read_ns = r.t_planned_ns + (uint64_t)r.lateness_ns;
 		t.st.x = r.x, t.st.y = r.y, t.st.theta = r.theta;
 		t.st.v = r.v, t.st.omega = r.omega;
+		t.st.faults = (r.reserved[PIPE_REC_INPUTS] >> PIPE_REC_FAULT_SHIFT) & SPINAL_IO_SF_FAULTS;
 		p.estop = !!(r.flags & SPINAL_TF_ESTOP);
 		p.safe_stop = r.flags & SPINAL_TF_SAFE_STOP ? SPINAL_SAFE_STOP_OVERRUN : 0;
 		pipeline_tick(&p, &t);

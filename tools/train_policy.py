@@ -1,21 +1,37 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Train spinal's default spiking policy to imitate the expert path follower.
+"""Train spinal's default spiking policy with snnTorch and export it with
+snnTorch's own NIR exporter.
+
+Run with the pinned snnTorch venv (`make policy` does):
+    $(tools/pyenv snntorch) tools/train_policy.py --closedloop build/bin/spinal-closedloop
 
 1. Record: spinal-closedloop --model none drives the simulated robot with the
    classical follower (the expert) over seeded random start/goal pairs on the
-   default map, with exploratory perturbations of the executed command, and
-   dumps per tick the SFS feature vector the C pipeline computed and the
-   expert's command (so Python never reimplements SFS).
-2. Train: Affine -> LIF -> Affine -> LI in plain torch, discretised exactly as
-   spinal-core runs it (NIR convention, forward Euler, dt = loop period, reset
-   to v_reset = 0; docs/model.md), surrogate gradient (fast sigmoid) for the
-   spike, truncated BPTT over windows of consecutive ticks.  Fixed seed.
-3. Export NIR with tools/nir_export.py; spinal-closedloop then measures the
-   success rate of the exported model on the C engine.
+   default map, with exploratory perturbations of the executed command; per
+   tick it dumps the SFS feature vector the C pipeline computed and the
+   AAS-limited expert command (the follower's command clamped from the
+   command executed the tick before: what the safety filter would let the
+   expert do from there).  Python never reimplements SFS or AAS.
+2. Train the snnTorch network
+       Linear -> snn.Leaky (subtract reset) -> Linear -> snn.Synaptic readout
+   (reset_mechanism="none": its membrane is the output, the snnTorch idiom
+   for regression), dt = 1 ms ticks, surrogate gradients, truncated BPTT
+   over windows of consecutive ticks.  Loss: imitation of the limited expert
+   plus an output-smoothness term (per-tick change of v and omega relative to
+   the acceleration limits), so the policy's command needs no clamp.
+3. DAgger: the trained policy drives (spinal-closedloop --model, C engine)
+   and the expert labels the states the policy visits; retrain on all data.
+4. Export with snntorch.export_nir.export_to_nir.  snnTorch exports every
+   Leaky/Synaptic as a spiking LIF/CubaLIF; NIR's name for a membrane
+   readout without threshold is LI/CubaLI, so the readout node alone is
+   rewritten (same tau_syn, tau_mem, r, v_leak, w_in; threshold dropped) with
+   the nir package, and the file's root attribute spinal_convention =
+   "snntorch" declares the equations, so every spinal importer (agent,
+   spinal-model, spinal-closedloop) lowers it as snnTorch runs it.
 
-Usage: /usr/bin/python3 tools/train_policy.py --closedloop build/bin/spinal-closedloop
-           [--out data/models/default.nir] [--work DIR] [--iters N] [--seed S]
+Deterministic: fixed seeds, one thread, torch.use_deterministic_algorithms;
+the same seed and versions give the same file on the same machine.
 """
 import argparse
 import os
@@ -23,71 +39,67 @@ import subprocess
 import sys
 import time
 
+import h5py
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import nir_export as nx  # noqa: E402
+import nir
+import snntorch as snn
+from snntorch.export_nir import export_to_nir
 
-DT = 1e-3          # loop period the model is trained for (s)
-TAU_HID = 5e-3     # LIF membrane time constant (s)
-TAU_OUT = 20e-3    # LI readout time constant (s)
-THR = 1.0
-WINDOW = 150       # ticks per training window (== --dump-window)
-BURN_IN = 60       # ticks before the loss counts (readout settles)
-
-
-class Spike(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (x > 0).float()
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g / (1.0 + 10.0 * x.abs()) ** 2
+WINDOW = 120       # ticks per training window (== --dump-window)
+BURN_IN = 40       # ticks before the loss counts (readout settles)
+DT = 1e-3          # the loop period the policy runs at
+ACCEL, ALPHA = 2.0, 8.0  # closed-loop AAS limits (tools/pipe_world.c)
+BETA_HID = 0.8     # hidden Leaky: tau_mem = 5 ms at 1 kHz
+ALPHA_OUT = 0.95   # readout synapse: 20 ms
+BETA_OUT = 0.95    # readout membrane: 20 ms
 
 
 class Policy(torch.nn.Module):
-    def __init__(self, nin, hidden, nout):
+    def __init__(self, nin, hidden, nout=2):
         super().__init__()
+        full = lambda n, v: torch.full((n,), v)  # noqa: E731 (per-neuron: NIR shapes)
         self.fc1 = torch.nn.Linear(nin, hidden)
+        self.lif1 = snn.Leaky(beta=full(hidden, BETA_HID), threshold=full(hidden, 1.0),
+                              reset_mechanism="subtract")
         self.fc2 = torch.nn.Linear(hidden, nout)
-        self.a_h = DT / TAU_HID
-        self.a_o = DT / TAU_OUT
+        self.out = snn.Synaptic(alpha=full(nout, ALPHA_OUT), beta=full(nout, BETA_OUT),
+                                threshold=full(nout, 1e6), reset_mechanism="none")
 
-    def forward(self, x):  # x: (T, B, nin) -> (T, B, nout)
-        T, B, _ = x.shape
-        v = torch.zeros(B, self.fc1.out_features)
-        o = torch.zeros(B, self.fc2.out_features)
+    def forward(self, x):
+        """x: (T, B, nin) -> readout membrane (T, B, nout)."""
+        mem1 = self.lif1.init_leaky()
+        syn2, mem2 = self.out.init_synaptic()
         cur = self.fc1(x)
         outs = []
-        for t in range(T):
-            # NIR LIF, forward Euler, r = 1, v_leak = 0: v += a (I - v)
-            v = (1.0 - self.a_h) * v + self.a_h * cur[t]
-            z = Spike.apply(v - THR)
-            v = v * (1.0 - z)  # reset to v_reset = 0 (value reset)
-            o = (1.0 - self.a_o) * o + self.a_o * self.fc2(z)
-            outs.append(o)
+        for t in range(x.shape[0]):
+            spk1, mem1 = self.lif1(cur[t], mem1)
+            _, syn2, mem2 = self.out(self.fc2(spk1), syn2, mem2)
+            outs.append(mem2)
         return torch.stack(outs)
 
 
-def record(args):
-    path = os.path.join(args.work, "expert.bin")
-    cmd = [args.closedloop, "--model", "none", "--pairs", str(args.pairs),
-           "--seed", str(args.seed + 100), "--explore", "0.3",
-           "--dump", path, "--dump-every", "400",
-           "--dump-window", str(WINDOW), "-q"]
-    print("record:", " ".join(cmd), flush=True)
+def run(cmd):
+    print("run:", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
+
+
+def record(args, tag, model=None, explore=0.3, seed_off=100):
+    path = os.path.join(args.work, "data-%s.bin" % tag)
+    cmd = [args.closedloop, "--model", model or "none", "--pairs", str(args.pairs),
+           "--seed", str(args.seed + seed_off), "--goal-tol", "0.1",
+           "--dump", path, "--dump-every", "300", "--dump-window", str(WINDOW), "-q"]
+    if not model:
+        cmd += ["--explore", str(explore)]
+    run(cmd)
     raw = np.fromfile(path, dtype=np.float32)
     ncols = int(raw[:1].view(np.int32)[0])
     return raw[1:].reshape(-1, ncols)
 
 
 def windows(rows):
-    """Split rows (ep, tick, f..., v, w) into full windows of consecutive ticks."""
+    """Rows (ep, tick, f..., fb_v, fb_w, lim_v, lim_w) -> full windows."""
     ep, tick = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64)
     brk = np.flatnonzero((np.diff(ep) != 0) | (np.diff(tick) != 1)) + 1
     starts = np.concatenate([[0], brk])
@@ -95,9 +107,72 @@ def windows(rows):
     xs, ys = [], []
     for s, e in zip(starts, ends):
         if e - s >= WINDOW:
-            xs.append(rows[s:s + WINDOW, 2:-2])
+            xs.append(rows[s:s + WINDOW, 2:-4])
             ys.append(rows[s:s + WINDOW, -2:])
     return np.stack(xs), np.stack(ys)
+
+
+def train(net, X, Y, iters, args, lr=3e-3):
+    X = torch.from_numpy(np.ascontiguousarray(X.transpose(1, 0, 2)))  # (T, N, F)
+    Y = torch.from_numpy(np.ascontiguousarray(Y.transpose(1, 0, 2)))
+    w = torch.tensor([2.0, 1.0])                       # v's range is half omega's
+    step_lim = torch.tensor([ACCEL * DT, ALPHA * DT])  # per-tick change AAS allows
+    # Adam steps every weight by ~lr; the readout multiplies fc2 by its DC
+    # gain 1/((1 - alpha)(1 - beta)), so fc2 steps are scaled down by it
+    gain = (1 - ALPHA_OUT) * (1 - BETA_OUT)
+    opt = torch.optim.Adam([
+        {"params": net.fc1.parameters(), "lr": lr},
+        {"params": net.fc2.parameters(), "lr": lr * gain},
+    ])
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, iters)
+    gen = torch.Generator().manual_seed(args.seed)
+    t0 = time.time()
+    for it in range(iters):
+        idx = torch.randint(0, X.shape[1], (args.batch,), generator=gen)
+        out = net(X[:, idx])
+        err = ((out[BURN_IN:] - Y[BURN_IN:, idx]) * w) ** 2
+        d = (out[BURN_IN:] - out[BURN_IN - 1:-1]) / step_lim
+        smooth = torch.relu(d.abs() - 0.5) ** 2  # free below half the limit
+        loss = err.mean() + args.smooth * smooth.mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if it % 50 == 0 or it == iters - 1:
+            print("iter %4d loss %.5f (imitation %.5f, smoothness %.5f) %.0f s"
+                  % (it, loss.item(), err.mean().item(), smooth.mean().item(),
+                     time.time() - t0), flush=True)
+
+
+def export(net, nin, path):
+    """snnTorch's exporter, then the readout CubaLIF -> CubaLI (see above)."""
+    net.eval()
+    # nirtorch traces a chain of single-tensor modules: the trained layers,
+    # the neurons as the same snnTorch layers with hidden state
+    seq = torch.nn.Sequential()
+    seq.add_module("fc1", net.fc1)
+    seq.add_module("lif1", snn.Leaky(beta=net.lif1.beta.detach(),
+                                     threshold=net.lif1.threshold.detach(),
+                                     reset_mechanism="subtract", init_hidden=True))
+    seq.add_module("fc2", net.fc2)
+    seq.add_module("out", snn.Synaptic(alpha=net.out.alpha.detach(), beta=net.out.beta.detach(),
+                                       threshold=net.out.threshold.detach(),
+                                       reset_mechanism="none", init_hidden=True))
+    g = export_to_nir(seq, torch.zeros(1, nin), ignore_dims=[0])
+    ro = g.nodes["out"]
+    if not isinstance(ro, nir.CubaLIF):
+        raise SystemExit("train_policy: snnTorch exported the readout as %s, expected CubaLIF"
+                         % type(ro).__name__)
+    g.edges = sorted(g.edges)  # nirtorch lists them in set (hash) order
+    g.nodes["out"] = nir.CubaLI(tau_syn=ro.tau_syn, tau_mem=ro.tau_mem, r=ro.r,
+                                v_leak=ro.v_leak, w_in=ro.w_in)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    nir.write(tmp, g)
+    # the file declares the equations it was trained with (docs/model.md)
+    with h5py.File(tmp, "a") as f:
+        f.attrs["spinal_convention"] = "snntorch"
+    os.replace(tmp, path)
 
 
 def main():
@@ -106,59 +181,40 @@ def main():
     ap.add_argument("--out", default="data/models/default.nir")
     ap.add_argument("--work", default="build/train")
     ap.add_argument("--pairs", type=int, default=150)
-    ap.add_argument("--hidden", type=int, default=96)
-    ap.add_argument("--iters", type=int, default=700)
-    ap.add_argument("--batch", type=int, default=96)
+    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--iters", type=int, default=400)
+    ap.add_argument("--dagger", type=int, default=1, help="DAgger rounds")
+    ap.add_argument("--dagger-iters", type=int, default=200)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--smooth", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
 
-    X, Y = windows(record(args))
-    print("data: %d windows of %d ticks, %d features" % (X.shape[0], WINDOW, X.shape[2]))
-    X = torch.from_numpy(np.ascontiguousarray(X.transpose(1, 0, 2)))  # (T, N, F)
-    Y = torch.from_numpy(np.ascontiguousarray(Y.transpose(1, 0, 2)))
-    w_loss = torch.tensor([2.0, 1.0])  # v range is half omega's
-
-    net = Policy(X.shape[2], args.hidden, 2)
+    X, Y = windows(record(args, "expert"))
+    nin = X.shape[2]
+    print("data: %d windows of %d ticks, %d features" % (X.shape[0], WINDOW, nin), flush=True)
+    net = Policy(nin, args.hidden)
     with torch.no_grad():
         net.fc1.weight.mul_(3.0)
-        net.fc1.bias.fill_(0.8)
-    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, args.iters)
-    n = X.shape[1]
-    t0 = time.time()
-    for it in range(args.iters):
-        idx = torch.randint(0, n, (args.batch,))
-        out = net(X[:, idx])
-        err = (out[BURN_IN:] - Y[BURN_IN:, idx]) * w_loss
-        loss = (err ** 2).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if it % 100 == 0 or it == args.iters - 1:
-            print("iter %4d loss %.4f (%.0f s)" % (it, loss.item(), time.time() - t0),
-                  flush=True)
-
-    W1 = net.fc1.weight.detach().numpy()
-    b1 = net.fc1.bias.detach().numpy()
-    W2 = net.fc2.weight.detach().numpy()
-    b2 = net.fc2.bias.detach().numpy()
-    H = W1.shape[0]
-    g = nx.sequential([
-        nx.affine(W1, b1),
-        nx.lif(np.full(H, TAU_HID), np.ones(H), np.zeros(H), np.full(H, THR),
-               v_reset=np.zeros(H)),
-        nx.affine(W2, b2),
-        nx.li(np.full(2, TAU_OUT), np.ones(2), np.zeros(2)),
-    ], names=["fc1", "lif1", "fc2", "li_out"])
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    nx.write(args.out, g)
-    print("wrote %s (%d inputs, %d LIF neurons, 2 outputs: v, omega; dt %g s)"
-          % (args.out, X.shape[2], H, DT))
+        net.fc1.bias.fill_(0.3)
+        # the readout integrates twice: gain 1 / ((1 - alpha)(1 - beta))
+        net.fc2.weight.mul_((1 - ALPHA_OUT) * (1 - BETA_OUT))
+        net.fc2.bias.zero_()
+    train(net, X, Y, args.iters, args)
+    export(net, nin, args.out)
+    for r in range(args.dagger):
+        Xd, Yd = windows(record(args, "dagger%d" % r, model=args.out, seed_off=200 + r))
+        X, Y = np.concatenate([X, Xd]), np.concatenate([Y, Yd])
+        print("dagger %d: %d windows" % (r, X.shape[0]), flush=True)
+        train(net, X, Y, args.dagger_iters, args, lr=1e-3)
+        export(net, nin, args.out)
+    print("wrote %s (%d inputs, %d Leaky neurons, Synaptic readout: v, omega; dt %g s)"
+          % (args.out, nin, args.hidden, DT))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,9 @@ void agent_opts_defaults(struct agent_opts *o)
 	o->stall_periods = 50;
 	o->stall_min_ms = 20;
 	o->goal_node = -1;
+	snprintf(o->web_dir, sizeof(o->web_dir), "%s", AGENT_DEFAULT_WEB_DIR);
+	o->console_hz = 25;
+	o->console_streams = 16;
 }
 
 uint64_t agent_now_ns(void)

@@ -17,6 +17,9 @@
 #define AGENT_DEFAULT_LISTEN "127.0.0.1:9477"
 #define AGENT_DEFAULT_LOG_DIR "/var/lib/spinal/telemetry"
 #define AGENT_DEFAULT_USER "spinal"
+#ifndef AGENT_DEFAULT_WEB_DIR
+#define AGENT_DEFAULT_WEB_DIR "/usr/local/share/spinal/web"
+#endif
 
 /* Settings: command line, config file ([agent] section), defaults. */
 struct agent_opts {
@@ -39,6 +42,9 @@ struct agent_opts {
 	double model_dt;        /* --model-dt seconds; 0: the core's period */
 	long goal_node;         /* --goal-node: SET_GOAL after the graph; -1 none */
 	char socket[256];       /* --socket: attach through the core's handoff socket, or "" */
+	char web_dir[512];      /* --web-dir: the console's static files (docs/console.md) */
+	uint32_t console_hz;    /* --console-hz: stream frames per second, 1..30 */
+	uint32_t console_streams; /* --console-streams: open console streams, all clients */
 };
 
 /* Core tunables from the config file's [core] section (sent via the config ABI). */
@@ -65,6 +71,8 @@ struct agent_view {
 	int kwd_available;      /* /dev/spinal_wd open as supervisor */
 };
 
+struct console_http;
+
 struct agent {
 	struct agent_opts opt;
 	uint32_t pinned;        /* AO_* fields set on the command line (kept on reload) */
@@ -80,6 +88,7 @@ struct agent {
 	struct tlog_core_id done_id; /* core run already finished: do not re-attach */
 	int have_done;
 	void *http;             /* struct http_server */
+	struct console_http *console; /* the live console (userspace/console_http.h) */
 	uint64_t gap_report_ns, gap_reported;
 	struct cfglink cfg;     /* config link to the core (own lock, taken before @lock) */
 	struct spinal_wd *kwd;  /* kernel watchdog, supervisor; NULL: not available */

@@ -59,9 +59,10 @@ static int answer(struct agent *ag, struct strbuf *out, uint32_t type, const cha
 		break;
 	case CFG_REJECTED:
 		status = r->reason == SPINAL_CFG_REJ_NO_HANDLER ? 501 : 422;
-		snprintf(msg, sizeof(msg), "spinal-core rejected %s (%s, seq %lld): %s%s", what,
+		snprintf(msg, sizeof(msg), "spinal-core rejected %s (%s, seq %lld): %s%s%.*s%s", what,
 			 spinal_cfg_type_name(type), (long long)r->seq,
 			 r->reason >= 0 ? spinal_cfg_reject_name((unsigned)r->reason) : "unknown reason",
+			 r->text[0] ? ": " : "", (int)sizeof(r->text), r->text,
 			 r->reason == SPINAL_CFG_REJ_NO_HANDLER ?
 			 " (this core has no handler for it); nothing was changed" :
 			 "; nothing was changed");
@@ -70,6 +71,23 @@ static int answer(struct agent *ag, struct strbuf *out, uint32_t type, const cha
 		json_object_object_add(o, "seq", json_object_new_int64(r->seq));
 		json_object_object_add(o, "reason", json_object_new_string(
 			r->reason >= 0 ? spinal_cfg_reject_name((unsigned)r->reason) : "?"));
+		if (r->detail) { /* the numbers behind the reason (cfglink.h) */
+			json_object_object_add(o, "detail", json_object_new_string(
+				spinal_cfg_detail_name((unsigned)r->detail)));
+			json_object_object_add(o, "index", json_object_new_int64(r->index));
+			json_object_object_add(o, "value", json_object_new_double(r->value));
+			json_object_object_add(o, "limit", json_object_new_double(r->limit));
+		}
+		break;
+	case CFG_LOST: /* sent, but the core's verdict on it is unknown (cfglink.h) */
+		status = 504;
+		snprintf(msg, sizeof(msg), "%s (%s, seq %lld) was sent but its verdict is unknown: %.*s; check the core's state before relying on it",
+			 what, spinal_cfg_type_name(type), (long long)r->seq, (int)sizeof(r->text),
+			 r->text);
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		json_object_object_add(o, "status", json_object_new_int(status));
+		json_object_object_add(o, "seq", json_object_new_int64(r->seq));
+		json_object_object_add(o, "result", json_object_new_string("lost"));
 		break;
 	default:
 		status = r->err == -E2BIG ? 413 : r->err == -ENOMEM ? 500 : 503;

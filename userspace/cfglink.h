@@ -21,6 +21,7 @@
 
 #include <spinal/config.h>
 #include <spinal/params.h>
+#include <spinal/region.h>
 #include <spinal/ring.h>
 #include <spinal/stats.h>
 
@@ -28,11 +29,19 @@
 
 struct attach;
 
+/*
+ * The verdict on one message.  ACCEPTED and REJECTED are the core's own word
+ * for exactly this message (its seq and digest in the core's verdict table,
+ * include/spinal/config.h); nothing else is ever reported as accepted.
+ */
 enum cfg_verdict {
-	CFG_ACCEPTED = 0, /* the core handled it and counted it accepted */
-	CFG_REJECTED,     /* the core counted a rejection (reason) */
-	CFG_PENDING,      /* sent, not handled within the timeout */
+	CFG_ACCEPTED = 0, /* the core said: accepted, for this seq and digest */
+	CFG_REJECTED,     /* the core said: rejected (reason, detail, numbers, text) */
+	CFG_PENDING,      /* sent, not handled within the timeout: it may still be */
 	CFG_FAILED,       /* not sent (err) */
+	CFG_LOST,         /* sent, handled (or never will be), but the core's verdict
+			   * on it cannot be known: text says why (its verdict was
+			   * overwritten, another writer used the ring, the core stopped) */
 };
 
 struct cfg_result {
@@ -42,6 +51,13 @@ struct cfg_result {
 	int err;          /* -errno when FAILED: -ENOTCONN no core/ring, -EAGAIN ring
 			   * full, -EBUSY staging busy, -E2BIG blob too large */
 	uint64_t blob_id; /* for *_COMMIT */
+	/* added with the verdict table (ABI 1.1 cores; zero / "" otherwise): */
+	int detail;       /* enum spinal_cfg_detail: what index/value/limit mean */
+	uint32_t index;   /* e.g. the parameter or op the detail is about */
+	double value;     /* the number that broke the rule */
+	double limit;     /* the bound it broke */
+	char text[SPINAL_CFG_VERDICT_TEXT]; /* REJECTED: the core's one line;
+					     * LOST: why the verdict is unknown */
 };
 
 struct cfglink {
@@ -49,6 +65,8 @@ struct cfglink {
 	struct spinal_ring ring;
 	struct spinal_cfgsend *tx;       /* NULL: not attached or no config ring */
 	const struct spinal_stats *stats;
+	const struct spinal_cfg_verdicts *vt; /* the core's verdict table, NULL: ABI 1.0 core */
+	const struct spinal_region_hdr *stats_hdr; /* core state while waiting; may be NULL */
 	uint32_t period_ns;
 	char why[320];                   /* why tx is NULL */
 	/* replayed after a (re-)attach: what this agent last had accepted */
@@ -64,7 +82,7 @@ struct cfglink {
 	int have_params;
 	int estop;
 	/* for /metrics (relaxed) */
-	_Atomic uint64_t n_accepted, n_rejected, n_pending, n_failed;
+	_Atomic uint64_t n_accepted, n_rejected, n_pending, n_failed, n_lost;
 };
 
 /* Main thread, before any other use / after the HTTP thread stopped. */
@@ -73,9 +91,10 @@ void cfglink_fini(struct cfglink *l);
 
 /*
  * cfglink_attach - create the sender on @at's config ring, continuing after
- * the core's last accepted sequence number (and after any message a previous
- * agent left queued).  Main thread.  Returns 0, or -ENOTCONN when @at has no
- * usable config ring (the reason in l->why).
+ * the core's sequence window base and after every message a previous agent
+ * left queued that the core will take as in its window (the window rule
+ * applied to them, config.h).  Main thread.  Returns 0, or -ENOTCONN when @at
+ * has no usable config ring (the reason in l->why).
  */
 int cfglink_attach(struct cfglink *l, const struct attach *at);
 
@@ -83,7 +102,8 @@ int cfglink_attach(struct cfglink *l, const struct attach *at);
 void cfglink_detach(struct cfglink *l);
 
 /* Send one message and wait up to @timeout_ms for the core's verdict.  Any
- * agent thread (takes l->lock).  Returns the verdict (enum cfg_verdict). */
+ * agent thread (takes l->lock).  Returns the verdict (enum cfg_verdict).
+ * After a rejection for seq the sender continues after the core's base. */
 int cfglink_send(struct cfglink *l, uint32_t type, uint32_t flags, const void *payload,
 		 uint32_t len, int timeout_ms, struct cfg_result *r);
 
@@ -102,8 +122,14 @@ int cfglink_graph(struct cfglink *l, const void *blob, size_t len, const char *s
 int cfglink_model(struct cfglink *l, const char *path, double dt, int timeout_ms,
 		  struct cfg_result *r, double *dt_used, char *err, size_t errlen);
 
+/* Stage a prebuilt blob (@type GRAPH_COMMIT or MODEL_COMMIT) and send its
+ * commit; nothing is remembered for replay.  As cfglink_send(). */
+int cfglink_blob(struct cfglink *l, uint32_t type, const void *blob, size_t len,
+		 uint64_t blob_id, int timeout_ms, struct cfg_result *r);
+
 /* SET_GOAL / ESTOP_SET|CLEAR, remembered on acceptance; PARAMS_SET (a whole
- * set, include/spinal/params.h), remembered as the wanted set when sent. */
+ * set, include/spinal/params.h), remembered as the wanted set when sent,
+ * unless the core rejected its values (any reason but no_handler). */
 int cfglink_goal(struct cfglink *l, uint32_t id, int timeout_ms, struct cfg_result *r);
 int cfglink_estop(struct cfglink *l, int on, int timeout_ms, struct cfg_result *r);
 int cfglink_params(struct cfglink *l, const float *value, int timeout_ms, struct cfg_result *r);
@@ -139,7 +165,14 @@ void cfglink_set_goal(struct cfglink *l, uint32_t id);
 /* 1 when a sender is attached.  Any agent thread. */
 int cfglink_connected(struct cfglink *l);
 
-/* Verdict as text: "accepted", "rejected", "pending", "failed". */
+/* Verdict as text: "accepted", "rejected", "pending", "failed", "lost". */
 const char *cfg_verdict_name(int v);
+
+/*
+ * cfg_result_describe - one line for an operator about @r, e.g.
+ * "REJECTED by the core (seq 7, reason range): stale_state_ms = 1e-07 is
+ * below the minimum 1".  Any thread, pure.  Returns @buf.
+ */
+const char *cfg_result_describe(const struct cfg_result *r, char *buf, size_t len);
 
 #endif /* SPINAL_USERSPACE_CFGLINK_H */

@@ -13,6 +13,7 @@ struct spinal_cfgsend {
 	unsigned char *staging;
 	size_t staging_len;
 	uint64_t seq;
+	uint32_t digest; /* of the last message sent */
 };
 
 struct spinal_cfgsend *spinal_cfgsend_create(struct spinal_ring *ring, void *staging,
@@ -58,9 +59,20 @@ int64_t spinal_cfgsend_msg(struct spinal_cfgsend *s, uint32_t type, uint32_t fla
 	m.flags = flags;
 	if (len)
 		memcpy(m.payload, payload, len);
+	s->digest = spinal_cfg_digest(&m);
 	memcpy(slot, &m, sizeof(m));
 	spinal_ring_prod_commit(s->ring);
 	return (int64_t)m.seq;
+}
+
+uint32_t spinal_cfgsend_last_digest(const struct spinal_cfgsend *s)
+{
+	return s->digest;
+}
+
+void spinal_cfgsend_resync(struct spinal_cfgsend *s, uint64_t base)
+{
+	s->seq = base;
 }
 
 int spinal_cfgsend_idle(const struct spinal_cfgsend *s)

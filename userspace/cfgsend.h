@@ -22,9 +22,9 @@ struct spinal_cfgsend;
 /*
  * spinal_cfgsend_create - @ring: producer side, attached (slot size 256);
  * @staging, @staging_len: the CFG region's staging section; @last_seq: the
- * core's last accepted sequence number (stats upd_reserved[SPINAL_STATS_CFG_
- * LAST_SEQ]) so a restarted agent continues after it.  NULL + errno (EINVAL,
- * ENOMEM).
+ * seq to continue after (the core's sequence window base, config.h, as
+ * cfglink_attach() works it out) so a restarted agent is in the window.
+ * NULL + errno (EINVAL, ENOMEM).
  */
 struct spinal_cfgsend *spinal_cfgsend_create(struct spinal_ring *ring, void *staging,
 					     size_t staging_len, uint64_t last_seq);
@@ -44,6 +44,14 @@ int64_t spinal_cfgsend_blob(struct spinal_cfgsend *s, uint32_t type, const void 
 /* Convenience wrappers (return as spinal_cfgsend_msg()). */
 int64_t spinal_cfgsend_goal(struct spinal_cfgsend *s, uint32_t id);
 int64_t spinal_cfgsend_estop(struct spinal_cfgsend *s, int on);
+
+/* spinal_cfg_digest() of the last message sent: what the core's verdict on
+ * it must carry (include/spinal/config.h). */
+uint32_t spinal_cfgsend_last_digest(const struct spinal_cfgsend *s);
+
+/* Continue numbering after @base (the core's sequence window base) after
+ * the core refused a message for its seq.  Call only when idle. */
+void spinal_cfgsend_resync(struct spinal_cfgsend *s, uint64_t base);
 
 /* 1 when the core has consumed (and handled) everything sent so far. */
 int spinal_cfgsend_idle(const struct spinal_cfgsend *s);

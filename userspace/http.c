@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "userspace/api.h"
+#include "userspace/console_http.h"
 #include "userspace/http.h"
 #include "userspace/metrics.h"
 
@@ -108,6 +109,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (ag->console && console_http_route(url))
+		return console_http_handle(ag->console, c, url, method, rq->body,
+					   rq->too_large ? API_MAX_BODY + 1 : rq->len);
 	if (!strcmp(url, "/metrics")) {
 		if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 			sb_printf(&b, "{\"error\":\"use GET /metrics\",\"status\":405}\n");
@@ -159,7 +163,12 @@ int http_start(struct agent *ag, char *err, size_t errlen)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, ntohs(sa.sin_port), NULL, NULL,
+	ag->console = console_http_start(ag);
+	if (!ag->console)
+		agent_log(ag, "console: cannot start (out of memory); /metrics and the API still work");
+	/* suspend/resume: parked console streams cost nothing (console_http.c) */
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME,
+			     ntohs(sa.sin_port), NULL, NULL,
 			     handler, ag, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 			     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)32,
@@ -167,18 +176,24 @@ int http_start(struct agent *ag, char *err, size_t errlen)
 	saved = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!d) {
+		console_http_free(ag->console);
+		ag->console = NULL;
 		snprintf(err, errlen, "cannot listen on %s: %s; pick another --listen ADDR:PORT or 'off'",
 			 ag->opt.listen, saved ? strerror(saved) : "address in use?");
 		return -(saved ? saved : EADDRINUSE);
 	}
 	ag->http = d;
-	agent_log(ag, "serving /metrics and the control API on http://%s", ag->opt.listen);
+	agent_log(ag, "serving the console, /metrics and the control API on http://%s", ag->opt.listen);
 	return 0;
 }
 
 void http_stop(struct agent *ag)
 {
+	/* no connection may stay suspended when MHD stops */
+	console_http_shutdown(ag->console);
 	if (ag->http)
 		MHD_stop_daemon(ag->http);
 	ag->http = NULL;
+	console_http_free(ag->console);
+	ag->console = NULL;
 }

@@ -154,6 +154,13 @@ out:
 	return rc;
 }
 
+int logread_walk(char *const *paths, int n, entry_fn fn, void *arg, uint64_t *bad, FILE *err)
+{
+	uint64_t torn = 0;
+
+	return walk(paths, n, fn, arg, bad, &torn, err);
+}
+
 struct stat_ctx {
 	struct logstat *st;
 	int32_t pid;

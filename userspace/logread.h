@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <spinal/telemlog.h>
+#include <spinal/telemetry.h>
+
 struct logstat {
 	uint64_t files;
 	uint64_t bad_files;     /* unreadable or wrong header: skipped */
@@ -29,6 +32,18 @@ struct logstat {
  * each.  Returns 0, or -errno when nothing could be read.
  */
 int logread_stat(char *const *paths, int n, struct logstat *st, FILE *err);
+
+/*
+ * logread_walk - call @fn(header, entry, @arg) for every whole entry of
+ * @paths (as logread_stat), in file order; a non-zero return from @fn stops
+ * the walk and is returned.  Files that are not logs this reader
+ * understands are skipped (counted in *@bad, reported on @err).  Any
+ * thread.  Returns the number of files read, @fn's stop value, or -errno.
+ */
+int logread_walk(char *const *paths, int n,
+		 int (*fn)(const struct spinal_tlog_hdr *h, const struct spinal_telem_rec *r,
+			   void *arg),
+		 void *arg, uint64_t *bad, FILE *err);
 
 /* Print @st as one JSON object on @out. */
 void logread_stat_json(const struct logstat *st, FILE *out);

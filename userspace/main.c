@@ -39,7 +39,8 @@ static void usage(FILE *f)
 "      --rotate-size SIZE  start a new log file past SIZE bytes (k/M/G; 0 never; default 64M)\n"
 "      --keep-files N      keep at most N log files of this instance (0 all; default 64)\n"
 "      --fsync POLICY      none | rotate (fsync on rotation and exit, default) | batch\n"
-"  -l, --listen ADDR:PORT  HTTP listener for /metrics and the API (default %s; 'off')\n"
+"  -l, --listen ADDR:PORT  HTTP listener for the console (/), /metrics and the API\n"
+"                          (default %s; 'off')\n"
 "  -u, --user USER         when started as root: create the log dir, give it to USER,\n"
 "                          drop to USER (default %s, fallback nobody) before touching\n"
 "                          shared memory\n"
@@ -60,6 +61,11 @@ static void usage(FILE *f)
 "      --socket PATH       attach through spinal-core's handoff socket (core run\n"
 "                          with --socket PATH): sealed memfd regions, read-only\n"
 "                          where the agent only reads; default: /dev/shm names\n"
+"      --web-dir DIR       the live console's files, served at / (default %s;\n"
+"                          docs/console.md); missing: / answers 404 with why\n"
+"      --console-hz N      console stream frames per second, 1..30 (default 25)\n"
+"      --console-streams N open console streams (all clients, 1..24; default 16;\n"
+"                          at most 4 from one client address)\n"
 "      --exit-with-core    exit (status 0) once the core has stopped and all its\n"
 "                          telemetry is in the log\n"
 "  -h, --help              this text\n"
@@ -82,7 +88,7 @@ static void usage(FILE *f)
 "exit status: 0 clean stop, 1 runtime error, 2 usage, refused ABI or setup error.\n"
 "Log format and operations: docs/agent.md; metric names: docs/metrics.md.\n",
 		SPINAL_DEFAULT_INSTANCE, AGENT_DEFAULT_LOG_DIR, AGENT_DEFAULT_LISTEN,
-		AGENT_DEFAULT_USER);
+		AGENT_DEFAULT_USER, AGENT_DEFAULT_WEB_DIR);
 }
 
 static void on_stop(int sig)
@@ -114,7 +120,7 @@ static int parse_u32_arg(const char *opt, const char *s, uint32_t lo, uint32_t h
 }
 
 enum { OPT_ROTATE = 256, OPT_KEEP, OPT_FSYNC, OPT_STALL, OPT_STALL_MIN, OPT_EXIT, OPT_MODEL_DT, OPT_GOAL,
-       OPT_SOCKET };
+       OPT_SOCKET, OPT_WEB_DIR, OPT_CONSOLE_HZ, OPT_CONSOLE_STREAMS };
 
 static int cmd_run(int argc, char **argv)
 {
@@ -133,6 +139,9 @@ static int cmd_run(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "exit-with-core", no_argument, NULL, OPT_EXIT },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "web-dir", required_argument, NULL, OPT_WEB_DIR },
+		{ "console-hz", required_argument, NULL, OPT_CONSOLE_HZ },
+		{ "console-streams", required_argument, NULL, OPT_CONSOLE_STREAMS },
 		{ "graph", required_argument, NULL, 'g' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "model-dt", required_argument, NULL, OPT_MODEL_DT },
@@ -265,6 +274,21 @@ static int cmd_run(int argc, char **argv)
 				return 2;
 			}
 			snprintf(cli.socket, sizeof(cli.socket), "%s", optarg);
+			break;
+		case OPT_WEB_DIR:
+			if (!optarg[0] || strlen(optarg) >= sizeof(cli.web_dir)) {
+				fprintf(stderr, "spinal-agent: --web-dir: empty or too long path\n");
+				return 2;
+			}
+			snprintf(cli.web_dir, sizeof(cli.web_dir), "%s", optarg);
+			break;
+		case OPT_CONSOLE_HZ:
+			if (parse_u32_arg("--console-hz", optarg, 1, 30, &cli.console_hz))
+				return 2;
+			break;
+		case OPT_CONSOLE_STREAMS:
+			if (parse_u32_arg("--console-streams", optarg, 1, 24, &cli.console_streams))
+				return 2;
 			break;
 		case OPT_EXIT:
 			cli.exit_with_core = 1;

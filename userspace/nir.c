@@ -132,6 +132,44 @@ out:
 	return ret;
 }
 
+/* A string attribute of the root (the file's declared convention) into
+ * buf; "" if absent or not a short string. */
+static void read_attr_string(hid_t f, const char *name, char *buf, size_t size)
+{
+	hid_t a, t = -1, mt = -1;
+
+	buf[0] = '\0';
+	if (H5Aexists(f, name) <= 0)
+		return;
+	a = H5Aopen(f, name, H5P_DEFAULT);
+	if (a < 0)
+		return;
+	t = H5Aget_type(a);
+	if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
+		mt = H5Tcopy(H5T_C_S1);
+		if (H5Tis_variable_str(t) > 0) {
+			char *s = NULL;
+
+			H5Tset_size(mt, H5T_VARIABLE);
+			if (H5Aread(a, mt, &s) >= 0 && s)
+				snprintf(buf, size, "%s", s);
+			if (s)
+				H5free_memory(s);
+		} else if (H5Tget_size(t) < size) {
+			H5Tset_size(mt, size);
+			H5Tset_strpad(mt, H5T_STR_NULLTERM);
+			if (H5Aread(a, mt, buf) < 0)
+				buf[0] = '\0';
+			buf[size - 1] = '\0';
+		}
+	}
+	if (mt >= 0)
+		H5Tclose(mt);
+	if (t >= 0)
+		H5Tclose(t);
+	H5Aclose(a);
+}
+
 /* A numeric dataset into a->d (as double). */
 static int read_array(hid_t loc, const char *name, struct nir_arr *a,
 		      const char *node, char *err, size_t errlen)
@@ -506,6 +544,8 @@ struct nir_graph *nir_read(const char *path, char *err, size_t errlen)
 	if (!exists(f, "version") ||
 	    read_string(f, "version", g->version, sizeof(g->version)))
 		snprintf(g->version, sizeof(g->version), "unknown");
+	read_attr_string(f, "spinal_convention", g->convention,
+			 sizeof(g->convention));
 	ret = -EINVAL;
 	if (!exists(f, "node") || (root = H5Gopen2(f, "node", H5P_DEFAULT)) < 0) {
 		snprintf(err, errlen, "%s: no 'node' group; not a NIR file", path);

@@ -15,19 +15,28 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The numbers are the blob's enum spinal_model_convention. */
 enum nir_convention {
+	NIR_CONV_FILE = -1,    /* the file's spinal_convention attribute, else
+				* nir (the default of every importer) */
 	NIR_CONV_NIR = 0,      /* NIR ODEs, forward Euler, reset to v_reset */
 	NIR_CONV_SNNTORCH = 1, /* snnTorch export: dt = tau/r, subtract reset
 				* one tick late (reset_delay) */
 	NIR_CONV_NORSE = 2,    /* Norse export: dt 1e-3 s default, current
 				* jumps by the input after the voltage step */
+	NIR_CONV_ROCKPOOL = 3, /* Rockpool export: exact exponential decay,
+				* dt from r = tau exp(-dt/tau) / dt,
+				* multi-spike subtract reset */
+	NIR_CONV_SINABS = 4,   /* Sinabs export: one step per tick (tau in
+				* ticks), exact decay, multi-spike subtract */
+	NIR_CONV_COUNT = 5,
 };
 
 #define NIR_RESET_DEFAULT (-1)
 
 struct nir_opts {
 	double dt;            /* seconds; <= 0: convention default (NIR: error) */
-	int convention;       /* enum nir_convention */
+	int convention;       /* enum nir_convention (NIR_CONV_FILE: default) */
 	int reset;            /* enum spinal_model_reset or NIR_RESET_DEFAULT */
 	unsigned int context_len; /* ticks of temporal context in the plan */
 };
@@ -61,11 +70,20 @@ int nir_load_blob(const char *path, double dt, void **blob, size_t *len,
 int nir_load_blob_opts(const char *path, const struct nir_opts *o, void **blob,
 		       size_t *len, char *err, size_t errlen);
 
-/* "nir", "snntorch", "norse" -> enum nir_convention, or -1. */
+/* "nir", "snntorch", "norse", "rockpool", "sinabs" -> enum nir_convention,
+ * or -2 (NIR_CONV_FILE is -1). */
 int nir_convention_parse(const char *s);
-/* "value", "subtract", "subtract-delayed" -> enum spinal_model_reset, or -1 */
+/* "value", "subtract", "subtract-delayed", "subtract-multi" ->
+ * enum spinal_model_reset, or -1 */
 int nir_reset_parse(const char *s);
 const char *nir_reset_name(int reset);
 const char *nir_convention_name(int conv);
+
+/* After a successful nir_graph_lower(): the convention and default reset it
+ * used, and the NIR node of neuron layer k (the order of
+ * sps_plan_layer_state()), or NULL. */
+int nir_graph_convention(const struct nir_graph *g);
+int nir_graph_reset(const struct nir_graph *g);
+const char *nir_graph_layer_name(const struct nir_graph *g, unsigned int k);
 
 #endif /* SPINAL_USERSPACE_NIR_H */

@@ -11,21 +11,24 @@
 #include "userspace/nir.h"
 #include "userspace/nir_impl.h"
 
-static const char *const conv_names[] = { "nir", "snntorch", "norse" };
+static const char *const conv_names[NIR_CONV_COUNT] = {
+	"nir", "snntorch", "norse", "rockpool", "sinabs",
+};
 static const char *const reset_names[] = { "value", "subtract",
-					   "subtract-delayed" };
+					   "subtract-delayed", "subtract-multi" };
+#define N_RESETS (int)(sizeof(reset_names) / sizeof(reset_names[0]))
 
 int nir_convention_parse(const char *s)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NIR_CONV_COUNT; i++)
 		if (!strcmp(s, conv_names[i]))
 			return i;
-	return -1;
+	return -2;
 }
 
 int nir_reset_parse(const char *s)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < N_RESETS; i++)
 		if (!strcmp(s, reset_names[i]))
 			return i;
 	return -1;
@@ -33,12 +36,13 @@ int nir_reset_parse(const char *s)
 
 const char *nir_reset_name(int r)
 {
-	return r >= 0 && r < 3 ? reset_names[r] : "?";
+	return r >= 0 && r < N_RESETS ? reset_names[r] : "?";
 }
 
 const char *nir_convention_name(int c)
 {
-	return c >= 0 && c < 3 ? conv_names[c] : "?";
+	return c >= 0 && c < NIR_CONV_COUNT ? conv_names[c] :
+	       c == NIR_CONV_FILE ? "file" : "?";
 }
 
 int nir_load_blob_opts(const char *path, const struct nir_opts *o, void **blob,
@@ -62,7 +66,7 @@ int nir_load_blob(const char *path, double dt, void **blob, size_t *len,
 {
 	struct nir_opts o = {
 		.dt = dt,
-		.convention = NIR_CONV_NIR,
+		.convention = NIR_CONV_FILE,
 		.reset = NIR_RESET_DEFAULT,
 		.context_len = 16,
 	};

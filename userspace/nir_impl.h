@@ -60,10 +60,15 @@ struct nir_edge {
 
 struct nir_graph {
 	char version[64];
+	char convention[32];      /* root attribute spinal_convention, or "" */
 	char path[256];
 	int n_nodes, n_edges;
 	struct nir_node nodes[NIR_MAX_NODES];
 	struct nir_edge edges[NIR_MAX_EDGES];
+	/* filled by nir_graph_lower() */
+	int used_convention, used_reset;
+	int n_layers;
+	int layer_node[NIR_MAX_NODES]; /* neuron op k -> node index */
 };
 
 const char *nir_param_name(enum nir_param p);

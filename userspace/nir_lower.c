@@ -278,6 +278,105 @@ static double val(const struct nir_arr *a, size_t j, double dflt)
 	return a->n == 1 ? a->d[0] : a->d[j];
 }
 
+/* The reset a convention uses unless --reset overrides it. */
+static int default_reset(int conv)
+{
+	switch (conv) {
+	case NIR_CONV_SNNTORCH:
+		return SPINAL_RESET_SUBTRACT_DELAYED;
+	case NIR_CONV_ROCKPOOL:
+	case NIR_CONV_SINABS:
+		return SPINAL_RESET_SUBTRACT_MULTI;
+	default:
+		return SPINAL_RESET_VALUE;
+	}
+}
+
+/* Rockpool exports r = tau exp(-dt/tau) / dt: the dt that gives r, from
+ * r u = exp(-u), u = dt/tau (f increasing: Newton from u = 1/(1+r)). */
+static double rockpool_dt(double tau, double r)
+{
+	double u = 1.0 / (1.0 + r);
+
+	for (int i = 0; i < 50; i++) {
+		double f = r * u - exp(-u), d = r + exp(-u);
+
+		u -= f / d;
+	}
+	return u * tau;
+}
+
+/*
+ * Coefficients of one neuron under the framework conventions that integrate
+ * exactly (docs/model.md): Rockpool (dt in seconds) and Sinabs (one step per
+ * tick).  Returns 0 or -EINVAL with a reason that names the node.
+ */
+static int exact_coeffs(const struct nir_node *n, size_t j, int conv, double dt,
+			double c[SPINAL_NP_COUNT], char *err, size_t errlen)
+{
+	int cuba = n->kind == NK_CUBALIF || n->kind == NK_CUBALI;
+	double tau = val(&n->p[cuba ? NP_TAU_MEM : NP_TAU], j, 1.0);
+	double r = val(&n->p[NP_R], j, 1.0);
+	double vl = val(&n->p[NP_V_LEAK], j, 0.0);
+	const char *cn = nir_convention_name(conv);
+
+	if (vl != 0.0)
+		return fail(err, errlen,
+			    "node '%s': v_leak %g: %s exports v_leak = 0 (a bias is an Affine node); not a %s export, use --convention nir",
+			    n->name, vl, cn, cn);
+	if (cuba && val(&n->p[NP_W_IN], j, 1.0) != 1.0)
+		return fail(err, errlen,
+			    "node '%s': w_in %g: %s has no input weight on the synapse (w_in = 1)",
+			    n->name, val(&n->p[NP_W_IN], j, 1.0), cn);
+	if (conv == NIR_CONV_ROCKPOOL) {
+		double e;
+
+		if (n->kind == NK_IF || n->kind == NK_I || n->kind == NK_CUBALI)
+			return fail(err, errlen,
+				    "node '%s' (%s): Rockpool exports no %s node; use --convention nir",
+				    n->name, n->type, n->type);
+		if (!(tau > 0))
+			return fail(err, errlen, "node '%s': tau %g must be > 0", n->name, tau);
+		e = exp(-dt / tau);
+		if (fabs(r - tau * e / dt) > 1e-4 * fabs(r))
+			return fail(err, errlen,
+				    "node '%s': r = %g, but a Rockpool export at dt %g s has r = tau exp(-dt/tau)/dt = %g; give the dt it was trained with (--model-dt)",
+				    n->name, r, dt, tau * e / dt);
+		/* Rockpool evaluates exp(-dt / tau) in float32 */
+		c[SPINAL_NP_DM] = expf(-(float)dt / (float)tau);
+		/* LIFTorch / LIFNeuronTorch: v = a v + i;  ExpSynTorch (LI): v = a (v + x) */
+		c[SPINAL_NP_BM] = n->kind == NK_LI ? c[SPINAL_NP_DM] : 1.0;
+		if (cuba) {
+			double ts = val(&n->p[NP_TAU_SYN], j, 1.0);
+
+			if (!(ts > 0))
+				return fail(err, errlen, "node '%s': tau_syn %g must be > 0",
+					    n->name, ts);
+			c[SPINAL_NP_DS] = expf(-(float)dt / (float)ts); /* isyn = b (isyn + x) */
+			c[SPINAL_NP_BS] = c[SPINAL_NP_DS];
+		}
+		return 0;
+	}
+	/* Sinabs: IAF -> IF (v += r x), LIF -> LIF and ExpLeak -> LI with
+	 * v = exp(-1/tau) v + r x (tau in ticks; norm_input = False, as
+	 * sinabs.from_nir builds them) */
+	if (cuba || n->kind == NK_I)
+		return fail(err, errlen,
+			    "node '%s' (%s): Sinabs exports no %s node; use --convention nir",
+			    n->name, n->type, n->type);
+	if (n->kind == NK_IF) {
+		c[SPINAL_NP_DM] = 1.0;
+	} else {
+		if (!(tau >= 1.0))
+			return fail(err, errlen,
+				    "node '%s': tau %g ticks: Sinabs time constants are in ticks (>= 1)",
+				    n->name, tau);
+		c[SPINAL_NP_DM] = expf(-1.0f / (float)tau); /* as Sinabs: float32 */
+	}
+	c[SPINAL_NP_BM] = r;
+	return 0;
+}
+
 static int emit_neuron(struct lower *L, const struct nir_node *n, int in,
 		       int out, int delayed, const struct nir_opts *o,
 		       double dt, char *err, size_t errlen)
@@ -288,14 +387,15 @@ static int emit_neuron(struct lower *L, const struct nir_node *n, int in,
 	int spike = n->kind == NK_LIF || n->kind == NK_CUBALIF ||
 		    n->kind == NK_IF;
 	int integ = n->kind == NK_IF || n->kind == NK_I;
+	int exact = o->convention == NIR_CONV_ROCKPOOL ||
+		    o->convention == NIR_CONV_SINABS;
 	int reset = o->reset;
 	long idx[SPINAL_NP_COUNT];
 
 	if (!op)
 		return -E2BIG;
 	if (reset == NIR_RESET_DEFAULT)
-		reset = o->convention == NIR_CONV_SNNTORCH ?
-			SPINAL_RESET_SUBTRACT_DELAYED : SPINAL_RESET_VALUE;
+		reset = default_reset(o->convention);
 	op->flags = (uint16_t)((delayed ? SPINAL_OPF_DELAYED : 0) |
 			       (spike ? SPINAL_OPF_SPIKE : 0) |
 			       (cuba ? SPINAL_OPF_SYN : 0) |
@@ -316,6 +416,17 @@ static int emit_neuron(struct lower *L, const struct nir_node *n, int in,
 		double dm = integ ? 1.0 : 1.0 - am;
 		double c[SPINAL_NP_COUNT] = { 0 };
 
+		if (exact) {
+			if (exact_coeffs(n, j, o->convention, dt, c, err, errlen))
+				return -EINVAL;
+			c[SPINAL_NP_THR] = val(&n->p[NP_V_THRESHOLD], j, 0);
+			if (spike && reset == SPINAL_RESET_SUBTRACT_MULTI &&
+			    !(c[SPINAL_NP_THR] > 1e-6))
+				return fail(err, errlen,
+					    "node '%s': v_threshold %g: multi-spike reset needs a threshold > 0",
+					    n->name, c[SPINAL_NP_THR]);
+			goto store;
+		}
 		if (!integ && !(tau > 0))
 			return fail(err, errlen, "node '%s': tau %g must be > 0",
 				    n->name, tau);
@@ -340,6 +451,12 @@ static int emit_neuron(struct lower *L, const struct nir_node *n, int in,
 			c[SPINAL_NP_BS] = o->convention == NIR_CONV_NORSE ?
 						  w : as * w;
 		}
+		if (spike && reset == SPINAL_RESET_SUBTRACT_MULTI &&
+		    !(c[SPINAL_NP_THR] > 1e-6))
+			return fail(err, errlen,
+				    "node '%s': v_threshold %g: multi-spike reset needs a threshold > 0",
+				    n->name, c[SPINAL_NP_THR]);
+store:
 		for (int p = 0; p < SPINAL_NP_COUNT; p++) {
 			if (fabs(c[p]) > SPINAL_MODEL_MAX_ABS)
 				return fail(err, errlen,
@@ -349,6 +466,7 @@ static int emit_neuron(struct lower *L, const struct nir_node *n, int in,
 			L->data[idx[p] + j] = (float)c[p];
 		}
 	}
+	((struct nir_graph *)L->g)->layer_node[L->layers] = (int)(n - L->g->nodes);
 	L->layers++;
 	L->neurons += (unsigned int)n->out_w;
 	return 0;
@@ -479,11 +597,48 @@ static int pick_dt(const struct nir_graph *g, const struct nir_opts *o,
 		   double *dt, char *err, size_t errlen)
 {
 	*dt = o->dt;
-	if (o->dt > 0)
+	/* snnTorch and Sinabs models are per tick: the loop period (o->dt)
+	 * is only recorded, the coefficients come from the file */
+	if (o->dt > 0 && o->convention != NIR_CONV_SNNTORCH &&
+	    o->convention != NIR_CONV_SINABS)
 		return 0;
 	if (o->convention == NIR_CONV_NORSE) {
 		*dt = 1e-3; /* norse.torch default */
 		return 0;
+	}
+	if (o->convention == NIR_CONV_SINABS) {
+		*dt = 1e-3; /* recorded only: Sinabs models step once per tick */
+		return 0;
+	}
+	if (o->convention == NIR_CONV_ROCKPOOL) {
+		/* r = tau exp(-dt/tau) / dt: one dt for every neuron */
+		*dt = 0;
+		for (int i = 0; i < g->n_nodes; i++) {
+			const struct nir_node *n = &g->nodes[i];
+			int cuba = n->kind == NK_CUBALIF || n->kind == NK_CUBALI;
+
+			if (!(n->kind == NK_LIF || n->kind == NK_CUBALIF ||
+			      n->kind == NK_LI))
+				continue;
+			for (size_t j = 0; j < n->out_w; j++) {
+				double tau = val(&n->p[cuba ? NP_TAU_MEM : NP_TAU], j, 1);
+				double r = val(&n->p[NP_R], j, 1), d;
+
+				if (!(tau > 0) || !(r > 0))
+					return fail(err, errlen,
+						    "node '%s': tau %g / r %g: not a Rockpool export (both > 0)",
+						    n->name, tau, r);
+				d = rockpool_dt(tau, r);
+				if (*dt == 0)
+					*dt = d;
+				else if (fabs(d - *dt) > 1e-5 * *dt)
+					return fail(err, errlen,
+						    "node '%s': r gives dt %g s, other neurons %g s: not one Rockpool export, give --model-dt",
+						    n->name, d, *dt);
+			}
+		}
+		if (*dt > 0)
+			return 0;
 	}
 	if (o->convention == NIR_CONV_SNNTORCH) {
 		/* snnTorch exports tau = dt/(1-beta), r = tau/dt: dt = tau/r */
@@ -522,21 +677,48 @@ int nir_graph_lower(const struct nir_graph *gc, const struct nir_opts *o,
 {
 	struct nir_graph *g = (struct nir_graph *)gc; /* widths are cached */
 	struct spinal_model_hdr *h;
+	struct nir_opts oo = *o;
 	struct lower *L;
 	int ret, out_node = -1;
-	double dt;
+	unsigned int ver[3] = { 0, 0, 0 };
+	double dt, dt_rec;
 	size_t bufs_off, ops_off, data_off, total;
 	char *blob;
 
-	if (o->convention < 0 || o->convention > NIR_CONV_NORSE ||
+	if (o->convention < NIR_CONV_FILE || o->convention >= NIR_CONV_COUNT ||
 	    o->reset < NIR_RESET_DEFAULT ||
-	    o->reset > SPINAL_RESET_SUBTRACT_DELAYED ||
+	    o->reset > SPINAL_RESET_SUBTRACT_MULTI ||
 	    o->context_len > SPINAL_MODEL_MAX_CONTEXT)
 		return fail(err, errlen, "bad import options");
+	/* the file may declare its convention; a different explicit one is
+	 * ambiguous and refused */
+	if (g->convention[0]) {
+		int fc = nir_convention_parse(g->convention);
+
+		if (fc < 0)
+			return fail(err, errlen,
+				    "the file declares spinal_convention '%s' (known: nir, snntorch, norse, rockpool, sinabs)",
+				    g->convention);
+		if (o->convention != NIR_CONV_FILE && o->convention != fc)
+			return fail(err, errlen,
+				    "the file declares convention %s, --convention says %s: refusing to guess",
+				    g->convention, nir_convention_name(o->convention));
+		oo.convention = fc;
+	} else if (o->convention == NIR_CONV_FILE) {
+		oo.convention = NIR_CONV_NIR;
+	}
+	o = &oo;
+	g->used_convention = oo.convention;
+	g->used_reset = oo.reset == NIR_RESET_DEFAULT ? default_reset(oo.convention) : oo.reset;
+	g->n_layers = 0;
+	if (sscanf(g->version, "%u.%u.%u", &ver[0], &ver[1], &ver[2]) < 1 ||
+	    ver[0] > 0xffff || ver[1] > 0xffff || ver[2] > 0xffff)
+		ver[0] = ver[1] = ver[2] = 0;
 	ret = widths(g, err, errlen);
 	if (ret)
 		return ret;
 	ret = pick_dt(g, o, &dt, err, errlen);
+	dt_rec = o->dt > 0 ? o->dt : dt;
 	if (ret)
 		return ret;
 	L = calloc(1, sizeof(*L));
@@ -602,7 +784,12 @@ int nir_graph_lower(const struct nir_graph *gc, const struct nir_opts *o,
 	h->ops_off = (uint32_t)ops_off;
 	h->data_off = (uint32_t)data_off;
 	h->data_size = (uint32_t)(4 * L->n_data);
-	h->dt = (float)dt;
+	h->dt = (float)dt_rec;
+	h->convention = (uint16_t)oo.convention;
+	h->reset = (uint16_t)g->used_reset;
+	for (int i = 0; i < 3; i++)
+		h->nir_version[i] = (uint16_t)ver[i];
+	g->n_layers = (int)L->layers;
 	memcpy(blob + bufs_off, L->bufsz, 4 * (size_t)L->n_bufs);
 	memcpy(blob + ops_off, L->ops, sizeof(L->ops[0]) * (size_t)L->n_ops);
 	if (L->n_data)
@@ -610,9 +797,24 @@ int nir_graph_lower(const struct nir_graph *gc, const struct nir_opts *o,
 	*blobp = blob;
 	*lenp = total;
 	if (dt_used)
-		*dt_used = dt;
+		*dt_used = dt_rec;
 out:
 	free(L->data);
 	free(L);
 	return ret;
+}
+
+int nir_graph_convention(const struct nir_graph *g)
+{
+	return g->used_convention;
+}
+
+int nir_graph_reset(const struct nir_graph *g)
+{
+	return g->used_reset;
+}
+
+const char *nir_graph_layer_name(const struct nir_graph *g, unsigned int k)
+{
+	return (int)k < g->n_layers ? g->nodes[g->layer_node[k]].name : NULL;
 }

@@ -21,12 +21,27 @@
  * All fields little-endian, fixed width, no pointers.  Reserved fields must
  * be zero (a message with non-zero reserved bytes is rejected, so they can
  * be given a meaning later without ambiguity).
+ *
+ * Sequence numbers (docs/abi-config.md): a slot is in the window when
+ * base < seq <= base + SPINAL_CFG_SEQ_WINDOW, base being the seq of the last
+ * in-window slot this core handled (0 after start).  An in-window slot
+ * becomes the new base whatever the verdict on the rest of it; a slot out of
+ * the window is rejected (reason seq) and moves nothing, so no single value
+ * (2^64-1 included) can wedge the ring.
+ *
+ * Verdicts: for every slot it handles the updater publishes seq, verdict,
+ * reason, the numbers behind the reason and a one-line text in the verdict
+ * table (section SPINAL_SECT_CFG_VERDICT of the STATS region, struct
+ * spinal_cfg_verdicts below, ABI 1.1), before it releases the slot.
  */
 #ifndef SPINAL_CONFIG_H
 #define SPINAL_CONFIG_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <spinal/seqlock.h>
 
 #define SPINAL_CFG_SLOT_SIZE 256u
 #define SPINAL_CFG_HDR_SIZE 32u
@@ -85,10 +100,19 @@ enum spinal_cfg_reject {
 
 _Static_assert(SPINAL_CFG_REJ_COUNT <= 16, "fits spinal_stats.cfg_rejected_by[]");
 
+/* The sequence window: how far past the base one slot's seq may jump. */
+#define SPINAL_CFG_SEQ_WINDOW (1ull << 16)
+
+/* 1 if @seq is in the window above @base (any thread, pure). */
+static inline int spinal_cfg_seq_in_window(uint64_t seq, uint64_t base)
+{
+	return seq > base && seq - base <= SPINAL_CFG_SEQ_WINDOW;
+}
+
 struct spinal_cfg_msg {
 	uint32_t magic;     /* SPINAL_CFG_MAGIC */
 	uint32_t type;      /* enum spinal_cfg_type */
-	uint64_t seq;       /* strictly increasing per producer; gaps allowed */
+	uint64_t seq;       /* in the window above the last handled seq (see above) */
 	uint32_t len;       /* payload bytes used, exact per type */
 	uint32_t flags;     /* per type, 0 unless stated */
 	uint64_t reserved;  /* 0 */
@@ -186,11 +210,133 @@ _Static_assert(sizeof(struct spinal_graph_blob_node) == 24, "blob node");
 _Static_assert(sizeof(struct spinal_graph_blob_edge) == 16, "blob edge");
 
 /*
- * Uses of spinal_stats.upd_reserved[] (written by the updater thread):
- * the last accepted config sequence number (a restarted agent continues
- * after it), snapshots waiting for their grace period, visits folded in.
+ * The verdict table (section SPINAL_SECT_CFG_VERDICT of the STATS region,
+ * written by the updater thread, read by the agent and the inspector).
  */
-#define SPINAL_STATS_CFG_LAST_SEQ 0
+enum spinal_cfg_verdict_code {
+	SPINAL_CFG_V_NONE = 0,
+	SPINAL_CFG_V_ACCEPTED = 1,
+	SPINAL_CFG_V_REJECTED = 2,
+};
+
+/* What index/value/limit of a verdict mean (the numbers behind the reason). */
+enum spinal_cfg_detail {
+	SPINAL_CFG_D_NONE = 0,
+	SPINAL_CFG_D_SEQ = 1,           /* value seq sent, limit the base: window (limit, limit + 2^16] */
+	SPINAL_CFG_D_MAGIC = 2,         /* value the magic found */
+	SPINAL_CFG_D_TYPE = 3,          /* value the type found */
+	SPINAL_CFG_D_LEN = 4,           /* value len, limit the length the type needs (or the max) */
+	SPINAL_CFG_D_RESERVED = 5,      /* a reserved field or flag bits not zero: value them */
+	SPINAL_CFG_D_FIELD = 6,         /* a field out of range: index payload byte offset, value, limit */
+	SPINAL_CFG_D_PARAM_LOW = 7,     /* PARAMS_SET: index param, value, limit its minimum */
+	SPINAL_CFG_D_PARAM_HIGH = 8,    /* PARAMS_SET: index param, value, limit its maximum */
+	SPINAL_CFG_D_PARAM_NOT_FINITE = 9, /* PARAMS_SET: index param */
+	SPINAL_CFG_D_PARAM_COUNT = 10,  /* PARAMS_SET: value count, limit SPINAL_PARAM_COUNT */
+	SPINAL_CFG_D_PARAM_ID = 11,     /* PARAMS_SET: params_id 0 */
+	SPINAL_CFG_D_STAGING = 12,      /* value off + len, limit the staging bytes */
+	SPINAL_CFG_D_CHECKSUM = 13,     /* value the checksum of the staged bytes */
+	SPINAL_CFG_D_MODEL_WORK = 14,   /* value multiply-adds per tick, limit budget, index period us */
+	SPINAL_CFG_D_MODEL_MEMORY = 15, /* value plan bytes, limit budget */
+	SPINAL_CFG_D_MODEL_OUTPUTS = 16, /* value outputs, limit 3, index 2 (the minimum) */
+	SPINAL_CFG_D_MODEL_INPUTS = 17, /* value inputs, limit the core's feature count */
+	SPINAL_CFG_D_MODEL_INVALID = 18, /* the blob breaks a format rule: text says which */
+	SPINAL_CFG_D_MODEL_SHARED = 19, /* index op, value the other op: overlapping parameters */
+	SPINAL_CFG_D_NOMEM = 20,        /* value bytes the core could not allocate */
+	SPINAL_CFG_D_GRAPH = 21,        /* graph edit or blob refused: text says why */
+	SPINAL_CFG_D_COUNT = 22,
+};
+
+#define SPINAL_CFG_VERDICT_TEXT 200
+#define SPINAL_CFG_VERDICT_SLOTS 64u
+#define SPINAL_CFG_VERDICT_WORDS 32u /* payload words of one slot */
+
+struct spinal_cfg_verdict {
+	uint64_t seq;        /* the slot's seq field as found */
+	uint64_t handled;    /* 1 for the first slot this core handled, +1 per slot */
+	uint32_t type;       /* the slot's type field as found */
+	uint32_t digest;     /* low 32 bits of spinal_fnv1a64() of the 256-byte slot */
+	uint16_t verdict;    /* enum spinal_cfg_verdict_code */
+	uint16_t reason;     /* enum spinal_cfg_reject when REJECTED */
+	uint16_t detail;     /* enum spinal_cfg_detail */
+	uint16_t reserved0;
+	uint32_t index;      /* see enum spinal_cfg_detail */
+	uint32_t reserved1;
+	double value;        /* see enum spinal_cfg_detail */
+	double limit;
+	char text[SPINAL_CFG_VERDICT_TEXT]; /* one line for an operator, NUL-terminated */
+};
+
+_Static_assert(sizeof(struct spinal_cfg_verdict) == SPINAL_CFG_VERDICT_WORDS * 8, "payload");
+
+struct spinal_cfg_verdict_slot {
+	_Atomic uint64_t gen;                        /* seqlock (spinal/seqlock.h) */
+	_Atomic uint64_t w[SPINAL_CFG_VERDICT_WORDS]; /* struct spinal_cfg_verdict */
+	uint64_t pad[7];
+};
+
+struct spinal_cfg_verdicts {
+	_Atomic uint64_t handled;       /* slots handled; the last verdict is in
+					 * slot[(handled - 1) % nslots] */
+	_Atomic uint64_t seq_base;      /* the window base (see above) */
+	_Atomic uint64_t last_accepted; /* seq of the last accepted message */
+	uint32_t nslots;                /* SPINAL_CFG_VERDICT_SLOTS */
+	uint32_t slot_size;             /* sizeof(struct spinal_cfg_verdict_slot) */
+	uint64_t seq_window;            /* SPINAL_CFG_SEQ_WINDOW */
+	uint64_t reserved[3];
+	struct spinal_cfg_verdict_slot slot[SPINAL_CFG_VERDICT_SLOTS];
+};
+
+/* What readers (cfglink.c, inspect.c, scripts) rely on. */
+_Static_assert(offsetof(struct spinal_cfg_verdicts, handled) == 0, "verdicts ABI");
+_Static_assert(offsetof(struct spinal_cfg_verdicts, seq_base) == 8, "verdicts ABI");
+_Static_assert(offsetof(struct spinal_cfg_verdicts, last_accepted) == 16, "verdicts ABI");
+_Static_assert(offsetof(struct spinal_cfg_verdicts, nslots) == 24, "verdicts ABI");
+_Static_assert(offsetof(struct spinal_cfg_verdicts, slot_size) == 28, "verdicts ABI");
+_Static_assert(offsetof(struct spinal_cfg_verdicts, slot) == 64, "verdicts ABI");
+_Static_assert(sizeof(struct spinal_cfg_verdict_slot) == 320, "verdict slot ABI");
+_Static_assert(offsetof(struct spinal_cfg_verdict, digest) == 20, "verdict ABI");
+_Static_assert(offsetof(struct spinal_cfg_verdict, verdict) == 24, "verdict ABI");
+_Static_assert(offsetof(struct spinal_cfg_verdict, index) == 32, "verdict ABI");
+_Static_assert(offsetof(struct spinal_cfg_verdict, value) == 40, "verdict ABI");
+_Static_assert(offsetof(struct spinal_cfg_verdict, text) == 56, "verdict ABI");
+
+/*
+ * spinal_cfg_verdict_get - copy verdict number @n (1 = the first slot the
+ * core handled; the newest is spinal_cfg_verdicts.handled, loaded acquire)
+ * into @v.  Any reader, any process; bounded, no syscall.  Returns 0, or
+ * -ENOENT (not written yet or already overwritten: only the last
+ * SPINAL_CFG_VERDICT_SLOTS are kept), -EAGAIN (the updater kept rewriting it).
+ */
+static inline int spinal_cfg_verdict_get(const struct spinal_cfg_verdicts *vt, uint64_t n,
+					 struct spinal_cfg_verdict *v)
+{
+	const struct spinal_cfg_verdict_slot *sl;
+	int rc;
+
+	if (n == 0)
+		return -ENOENT;
+	sl = &vt->slot[(n - 1) % SPINAL_CFG_VERDICT_SLOTS];
+	rc = spinal_seqlock_read(&sl->gen, sl->w, SPINAL_CFG_VERDICT_WORDS, v, sizeof(*v), 64,
+				 NULL, NULL);
+	if (rc == -ENODATA || (!rc && v->handled != n))
+		return -ENOENT;
+	if (!rc)
+		v->text[sizeof(v->text) - 1] = '\0';
+	return rc;
+}
+
+static inline const char *spinal_cfg_verdict_name(unsigned int v)
+{
+	return v == SPINAL_CFG_V_ACCEPTED ? "accepted" : v == SPINAL_CFG_V_REJECTED ? "rejected" : "?";
+}
+
+/*
+ * Uses of spinal_stats.upd_reserved[] (written by the updater thread):
+ * the last accepted config sequence number (kept for ABI 1.0 readers; a
+ * restarted agent continues after spinal_cfg_verdicts.seq_base), snapshots
+ * waiting for their grace period, visits folded in.
+ */
+#define SPINAL_STATS_CFG_LAST_SEQ 0 /* = spinal_cfg_verdicts.last_accepted (ABI 1.0 readers) */
 #define SPINAL_STATS_GRAPH_PENDING_FREE 1
 #define SPINAL_STATS_GRAPH_VISITS 2
 #define SPINAL_STATS_ESTOP 3 /* 1 while a config e-stop is set */
@@ -208,6 +354,12 @@ static inline uint64_t spinal_fnv1a64(const void *buf, size_t len)
 	return h;
 }
 
+/* The digest a verdict carries for the 256-byte slot @slot.  Any thread. */
+static inline uint32_t spinal_cfg_digest(const void *slot)
+{
+	return (uint32_t)spinal_fnv1a64(slot, SPINAL_CFG_SLOT_SIZE);
+}
+
 static inline const char *spinal_cfg_reject_name(unsigned int r)
 {
 	static const char *const names[SPINAL_CFG_REJ_COUNT] = {
@@ -216,6 +368,17 @@ static inline const char *spinal_cfg_reject_name(unsigned int r)
 		"no_handler", "reserved", "ring", "nomem",
 	};
 	return r < SPINAL_CFG_REJ_COUNT ? names[r] : "?";
+}
+
+static inline const char *spinal_cfg_detail_name(unsigned int d)
+{
+	static const char *const names[SPINAL_CFG_D_COUNT] = {
+		"none", "seq", "magic", "type", "len", "reserved", "field", "param_low",
+		"param_high", "param_not_finite", "param_count", "param_id", "staging",
+		"checksum", "model_work", "model_memory", "model_outputs", "model_inputs",
+		"model_invalid", "model_shared", "nomem", "graph",
+	};
+	return d < SPINAL_CFG_D_COUNT ? names[d] : "?";
 }
 
 static inline const char *spinal_cfg_type_name(unsigned int t)

@@ -18,12 +18,10 @@
  * (finite, in range, stamp not in the future, not older than the last good
  * one) and counts every rejection in the command region.
  *
- * Each mailbox is a seqlock (struct spinal_seqbox): one writer bumps the
- * sequence to odd, stores the payload words, bumps it to even; a reader
- * retries a bounded number of times while it sees an odd or changed
- * sequence.  Payload words are C11 relaxed atomics (no data race), ordered by
- * the fences labelled W1/W2 (writer) and R1/R2 (reader).  A sequence of 0
- * means "never written".
+ * Each mailbox is a seqlock (struct spinal_seqbox, spinal/seqlock.h): one
+ * writer bumps the sequence to odd, stores the payload words, bumps it to
+ * even; a reader retries a bounded number of times while it sees an odd or
+ * changed sequence.  A sequence of 0 means "never written".
  *
  * Freshness: every sample carries the writer's CLOCK_MONOTONIC stamp (both
  * processes share that clock).  The core's AAS stops the robot when
@@ -46,6 +44,7 @@
 #include <string.h>
 
 #include <spinal/region.h>
+#include <spinal/seqlock.h>
 
 #define SPINAL_SEQBOX_WORDS 8 /* payload capacity: 64 bytes */
 
@@ -61,7 +60,22 @@ struct spinal_io_state {
 	float x, y, theta;   /* pose, m and rad */
 	float v, omega;      /* measured velocities, m/s and rad/s */
 	uint32_t flags;      /* SPINAL_IO_SF_*; unknown bits are ignored */
+	uint64_t source_stamp_ns; /* the robot's own stamp (e.g. the ROS header), 0: none;
+				   * informational, never used for staleness */
 };
+
+/*
+ * Faults a driver reports in spinal_io_state.flags.  Each bit set in a fresh
+ * sample makes AAS command zero and count the reason (SPINAL_AAS_HW_ESTOP,
+ * _BUMPER, _MOTOR_FAULT, _LOC_LOST in stats.h); the robot drives again when
+ * a sample without it arrives.  Same values as SPINAL_DRIVER_FAULT_* in
+ * include/spinal/driver.h.
+ */
+#define SPINAL_IO_SF_HW_ESTOP 0x1u    /* hardware e-stop pressed */
+#define SPINAL_IO_SF_BUMPER 0x2u      /* bumper / contact sensor */
+#define SPINAL_IO_SF_MOTOR_FAULT 0x4u /* motor controller fault */
+#define SPINAL_IO_SF_LOC_LOST 0x8u    /* localisation lost: pose untrustworthy */
+#define SPINAL_IO_SF_FAULTS 0xfu      /* every defined fault bit */
 
 /* Payload of the command mailbox (core -> driver). */
 struct spinal_io_cmd {
@@ -76,6 +90,8 @@ struct spinal_io_cmd {
 #define SPINAL_IO_CF_STOPPED 0x1u /* the core has stopped: hold the robot stopped */
 
 _Static_assert(sizeof(struct spinal_io_state) <= SPINAL_SEQBOX_WORDS * 8, "state payload");
+_Static_assert(offsetof(struct spinal_io_state, flags) == 36, "state flags");
+_Static_assert(offsetof(struct spinal_io_state, source_stamp_ns) == 40, "state source stamp");
 _Static_assert(sizeof(struct spinal_io_cmd) <= SPINAL_SEQBOX_WORDS * 8, "cmd payload");
 
 /* Section SPINAL_SECT_IO_STATE of /spinal.<name>.iostate: written by the driver. */
@@ -106,58 +122,14 @@ struct spinal_io_cmd_box {
 } __attribute__((aligned(64)));
 
 /*
- * ThreadSanitizer does not model standalone fences (GCC refuses them under
- * -fsanitize=thread).  There, W1 and R2 move onto the payload words: every
- * word store is a release and every word load an acquire, which gives the
- * same guarantee (a word of a later write read before R2's position implies
- * the odd sequence is visible).  On x86 both forms are plain moves.
- */
-#if defined(__SANITIZE_THREAD__)
-#define SPINAL_SEQBOX_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SPINAL_SEQBOX_TSAN 1
-#endif
-#endif
-#ifdef SPINAL_SEQBOX_TSAN
-#define SPINAL_SEQBOX_WORD_ST memory_order_release
-#define SPINAL_SEQBOX_WORD_LD memory_order_acquire
-#define spinal_seqbox_fence(mo) ((void)0)
-#else
-#define SPINAL_SEQBOX_WORD_ST memory_order_relaxed
-#define SPINAL_SEQBOX_WORD_LD memory_order_relaxed
-#define spinal_seqbox_fence(mo) atomic_thread_fence(mo)
-#endif
-
-static inline void spinal_seqbox_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
-
-/*
  * spinal_seqbox_write - publish @n (<= 64) bytes at @src.  The box's only
  * writer; RT-safe (no syscall, no lock), wait-free.  A box left odd by a
  * writer that died mid-write is resumed at the next even sequence.
+ * (The seqlock itself, its fences and their pairing: spinal/seqlock.h.)
  */
 static inline void spinal_seqbox_write(struct spinal_seqbox *b, const void *src, size_t n)
 {
-	uint64_t w[SPINAL_SEQBOX_WORDS] = { 0 };
-	uint64_t s = atomic_load_explicit(&b->seq, memory_order_relaxed); /* own value */
-	unsigned int i;
-
-	memcpy(w, src, n < sizeof(w) ? n : sizeof(w));
-	s = (s + 1) & ~1ull;
-	atomic_store_explicit(&b->seq, s + 1, memory_order_relaxed);
-	/* W1: odd sequence before any payload store; pairs with R2 in spinal_seqbox_read() */
-	spinal_seqbox_fence(memory_order_release);
-	for (i = 0; i < SPINAL_SEQBOX_WORDS; i++)
-		atomic_store_explicit(&b->w[i], w[i], SPINAL_SEQBOX_WORD_ST);
-	/* W2: payload before the even sequence; pairs with R1 in spinal_seqbox_read() */
-	atomic_store_explicit(&b->seq, s + 2, memory_order_release);
+	spinal_seqlock_write(&b->seq, b->w, SPINAL_SEQBOX_WORDS, src, n);
 }
 
 /*
@@ -171,34 +143,8 @@ static inline void spinal_seqbox_write(struct spinal_seqbox *b, const void *src,
 static inline int spinal_seqbox_read(const struct spinal_seqbox *b, void *dst, size_t n,
 				     unsigned int tries, uint64_t *seq_out, uint64_t *retries)
 {
-	uint64_t w[SPINAL_SEQBOX_WORDS], s1, s2;
-	unsigned int t, i;
-
-	for (t = 0; t < tries; t++) {
-		if (t)
-			spinal_seqbox_relax();
-		/* R1: pairs with W2: an even s1 makes that write's payload visible */
-		s1 = atomic_load_explicit(&b->seq, memory_order_acquire);
-		if (s1 == 0)
-			return -ENODATA;
-		if (s1 & 1)
-			goto torn;
-		for (i = 0; i < SPINAL_SEQBOX_WORDS; i++)
-			w[i] = atomic_load_explicit(&b->w[i], SPINAL_SEQBOX_WORD_LD);
-		/* R2: pairs with W1: a payload word of a later write implies s2 != s1 */
-		spinal_seqbox_fence(memory_order_acquire);
-		s2 = atomic_load_explicit(&b->seq, memory_order_relaxed);
-		if (s1 == s2) {
-			memcpy(dst, w, n < sizeof(w) ? n : sizeof(w));
-			if (seq_out)
-				*seq_out = s1;
-			return 0;
-		}
-torn:
-		if (retries)
-			(*retries)++;
-	}
-	return -EAGAIN;
+	return spinal_seqlock_read(&b->seq, b->w, SPINAL_SEQBOX_WORDS, dst, n, tries, seq_out,
+				   retries);
 }
 
 #endif /* SPINAL_IO_SHM_H */

@@ -35,7 +35,7 @@
 
 #define SPINAL_MODEL_MAGIC 0x4d535053u /* "SPSM" read as little-endian */
 #define SPINAL_MODEL_ABI_MAJOR 1
-#define SPINAL_MODEL_ABI_MINOR 0
+#define SPINAL_MODEL_ABI_MINOR 1 /* 1.1: lowering record, subtract-multi */
 
 /* Hard bounds the validator enforces. */
 #define SPINAL_MODEL_MAX_BYTES (64u << 20) /* whole blob */
@@ -73,6 +73,28 @@ enum spinal_model_reset {
 	SPINAL_RESET_SUBTRACT = 1, /* v -= v_threshold on spike */
 	SPINAL_RESET_SUBTRACT_DELAYED = 2, /* subtract on the next tick
 					    * (snnTorch reset_delay) */
+	SPINAL_RESET_SUBTRACT_MULTI = 3, /* ABI 1.1: z = v >= THR ?
+					  * min(floor(v / THR), 65536) : 0,
+					  * v -= z * THR (Rockpool, Sinabs
+					  * multi-spike); THR > 0 */
+};
+
+#define SPINAL_MODEL_MAX_SPIKES 65536.0f /* per neuron and tick, MULTI */
+
+/*
+ * ABI 1.1: how the agent lowered the model (header "lowering record").
+ * The engine runs the ops as they are; these fields say which equations the
+ * coefficients encode, so an operator (spinal-inspect, spinal-model info)
+ * can tell a Rockpool model from an snnTorch one.  A 1.0 blob has zeros
+ * here: convention nir, reset value, NIR version unknown.
+ */
+enum spinal_model_convention {
+	SPINAL_CONV_NIR = 0,      /* NIR ODEs, forward Euler */
+	SPINAL_CONV_SNNTORCH = 1, /* beta*v + x, subtract one tick late */
+	SPINAL_CONV_NORSE = 2,    /* forward Euler, current after v */
+	SPINAL_CONV_ROCKPOOL = 3, /* exact exp decay, multi-spike subtract */
+	SPINAL_CONV_SINABS = 4,   /* per tick (dt = 1 step), multi-spike */
+	SPINAL_CONV_COUNT = 5,
 };
 
 /* Neuron op parameter slots (each an array of n_out floats):
@@ -125,11 +147,21 @@ struct spinal_model_hdr {
 	uint32_t data_size;  /* bytes, multiple of 4 */
 	float dt;            /* seconds the model was discretised for */
 	uint32_t flags;      /* 0 */
-	uint32_t reserved[14]; /* 0 */
+	/* lowering record (ABI 1.1; zeros in a 1.0 blob) */
+	uint16_t convention; /* enum spinal_model_convention */
+	uint16_t reset;      /* enum spinal_model_reset the spiking ops use
+			      * unless their flags say otherwise */
+	uint16_t nir_version[3]; /* major, minor, patch of the NIR file;
+				  * 0.0.0: the file had none */
+	uint16_t pad0;       /* 0 */
+	uint32_t reserved[11]; /* 0 */
 };
 
 _Static_assert(sizeof(struct spinal_model_op) == 64, "op ABI");
 _Static_assert(sizeof(struct spinal_model_hdr) == 128, "header ABI");
+_Static_assert(offsetof(struct spinal_model_hdr, convention) == 72, "header ABI");
+_Static_assert(offsetof(struct spinal_model_hdr, nir_version) == 76, "header ABI");
+_Static_assert(offsetof(struct spinal_model_hdr, reserved) == 84, "header ABI");
 
 /* Readout convention of the control pipeline (docs/model.md). */
 #define SPINAL_MODEL_OUT_V 0

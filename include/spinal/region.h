@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define SPINAL_ABI_MAJOR 1
-#define SPINAL_ABI_MINOR 0
+#define SPINAL_ABI_MINOR 1 /* 1.1: SPINAL_SECT_CFG_VERDICT */
 
 #define SPINAL_REGION_MAGIC 0x314c414e49505353ULL /* "SSPINAL1" */
 #define SPINAL_NAME_MAX 32
@@ -57,6 +57,8 @@ enum spinal_section_id {
 	SPINAL_SECT_CFG_CONS = 9,  /* config ring consumer index (core) */
 	SPINAL_SECT_IO_STATE = 10, /* shm I/O backend mailboxes */
 	SPINAL_SECT_IO_CMD = 11,
+	SPINAL_SECT_INCIDENTS = 12, /* STATS: late-tick incidents, spinal/incident.h */
+	SPINAL_SECT_CFG_VERDICT = 13, /* STATS: struct spinal_cfg_verdicts (config.h), ABI 1.1 */
 };
 
 enum spinal_core_state {

@@ -37,7 +37,12 @@ enum spinal_aas_reason {
 	SPINAL_AAS_FALLBACK = 8,   /* classical follower in charge */
 	SPINAL_AAS_NO_POLICY = 9,  /* no model/graph: stop */
 	SPINAL_AAS_OVERRUN_STOP = 10, /* K consecutive misses */
-	SPINAL_AAS_COUNT = 11,
+	/* faults the driver reports in the state's flags (io_shm.h SPINAL_IO_SF_*) */
+	SPINAL_AAS_HW_ESTOP = 11,     /* hardware e-stop pressed */
+	SPINAL_AAS_BUMPER = 12,       /* bumper / contact */
+	SPINAL_AAS_MOTOR_FAULT = 13,  /* motor controller fault */
+	SPINAL_AAS_LOC_LOST = 14,     /* localisation lost */
+	SPINAL_AAS_COUNT = 15,
 	SPINAL_AAS_SLOTS = 16,
 };
 
@@ -108,6 +113,7 @@ static inline const char *spinal_aas_reason_name(unsigned int r)
 		"stale_state", "goal_reached", "estop", "nan",
 		"clamp_speed", "clamp_omega", "clamp_accel", "clamp_jerk",
 		"fallback", "no_policy", "overrun_stop",
+		"hw_estop", "bumper", "motor_fault", "localization_lost",
 	};
 	return r < SPINAL_AAS_COUNT ? names[r] : "?";
 }

@@ -40,6 +40,8 @@
 
 #include <spinal/wd_uapi.h>
 
+#include "spinal_wd_compat.h"
+
 struct spinal_wd {
 	struct mutex ctl;		/* ARM, DISARM, owner release, mmap */
 	raw_spinlock_t lock;		/* status page writes */
@@ -392,8 +394,8 @@ static int wd_mmap(struct file *file, struct vm_area_struct *vma)
 	case SPINAL_WD_PGOFF_STATUS:
 		if (vma->vm_flags & VM_WRITE)
 			return -EPERM;
-		/* no mprotect(PROT_WRITE) later (6.3+: vm_flags_clear()) */
-		vma->vm_flags &= ~VM_MAYWRITE;
+		/* no mprotect(PROT_WRITE) later */
+		spinal_vm_flags_clear(vma, VM_MAYWRITE);
 		page = wd.st;
 		break;
 	default:
@@ -413,7 +415,7 @@ static const struct file_operations wd_fops = {
 	.mmap = wd_mmap,
 	.unlocked_ioctl = wd_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
+	/* no .llseek: stream_open() makes lseek() fail (spinal_wd_compat.h) */
 };
 
 /*
@@ -489,8 +491,8 @@ static int __init spinal_wd_init(void)
 	raw_spin_lock_init(&wd.lock);
 	init_waitqueue_head(&wd.wq);
 	init_irq_work(&wd.wake_work, wd_wake_fn);
-	hrtimer_init(&wd.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	wd.timer.function = wd_timer_fn;
+	spinal_hrtimer_setup(&wd.timer, wd_timer_fn, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_HARD);
 
 	wd.beat = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!wd.beat)

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the model blob: validator, plan compiler and step
- * engine.  Whatever the bytes, sps_plan_create() either refuses them with a
- * reason or returns a plan that steps without touching memory it does not
- * own (ASan/UBSan watch).  Built by mk/sps.mk with clang -fsanitize=fuzzer.
+ * libFuzzer target for the model blob: validator, cost model, budgets, plan
+ * compiler and step engine.  Whatever the bytes, sps_plan_create() either
+ * refuses them with a reason or returns a plan that steps without touching
+ * memory it does not own (ASan/UBSan watch); sps_plan_create_bounded() with
+ * the core's 1 kHz budgets accepts only plans within them (work, memory,
+ * 2..3 outputs) and every refusal is true; the cost model's arena size is the
+ * plan's exactly (shared ranges counted once).  Built by mk/sps.mk with
+ * clang -fsanitize=fuzzer; seeds: tests/fuzz/seed_corpus.py.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,6 +25,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	float in[4096], out[4096];
 	size_t nin, nout;
 
+	struct sps_limits lim = { .max_macs = 500000, .max_arena_bytes = 64u << 20,
+				  .period_us = 1000, .min_outputs = 2, .max_outputs = 3 };
+	struct sps_cost cost;
+
+	/* the core's path: budgets checked before the plan is allocated */
+	pl = sps_plan_create_bounded(data, size, -1, &lim, &cost, err, sizeof(err));
+	if (pl) {
+		if (cost.refusal != SPS_REFUSE_NONE || cost.macs > lim.max_macs ||
+		    cost.arena_bytes > lim.max_arena_bytes ||
+		    sps_plan_bytes(pl) != cost.arena_bytes ||
+		    sps_plan_n_outputs(pl) < 2 || sps_plan_n_outputs(pl) > 3)
+			abort();
+		sps_plan_destroy(pl);
+	} else if (!err[0] || cost.refusal == SPS_REFUSE_NONE ||
+		   (cost.refusal == SPS_REFUSE_WORK && cost.macs <= lim.max_macs) ||
+		   (cost.refusal == SPS_REFUSE_MEMORY &&
+		    cost.arena_bytes <= lim.max_arena_bytes)) {
+		abort(); /* a refusal always says why, and it is true */
+	}
 	pl = sps_plan_create(data, size, -1, err, sizeof(err));
 	if (!pl) {
 		if (!err[0] || (errno != EINVAL && errno != E2BIG &&
@@ -28,6 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* a refusal always says why */
 		return 0;
 	}
+	/* shared parameter ranges are laid out once: the sizing is exact */
+	sps_blob_cost(data, &cost);
+	if (cost.arena_bytes != sps_plan_bytes(pl))
+		abort();
 	nin = sps_plan_n_inputs(pl);
 	nout = sps_plan_n_outputs(pl);
 	if (nin <= 4096 && nout <= 4096) {

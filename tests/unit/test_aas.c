@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <spinal/io_shm.h>
 #include <spinal/stats.h>
 #include <spinal/telemetry.h>
 
@@ -302,6 +303,49 @@ static void test_fallback_hysteresis(void **st)
 	assert_int_equal(aas_step(&a, &in, &c, &fl) & B(SPINAL_AAS_FALLBACK), 0);
 }
 
+/* Driver-reported faults (state flags): each stops with its own reason, unknown bits do not. */
+static void test_driver_faults(void **st)
+{
+	static const struct { uint32_t bit; unsigned int reason; } f[] = {
+		{ SPINAL_IO_SF_HW_ESTOP, SPINAL_AAS_HW_ESTOP },
+		{ SPINAL_IO_SF_BUMPER, SPINAL_AAS_BUMPER },
+		{ SPINAL_IO_SF_MOTOR_FAULT, SPINAL_AAS_MOTOR_FAULT },
+		{ SPINAL_IO_SF_LOC_LOST, SPINAL_AAS_LOC_LOST },
+	};
+	struct aas a;
+	struct aas_in in = in_ok(0.5f, 0.2f);
+	struct spinal_cmd c;
+	uint32_t fl = 0, m;
+	unsigned int i;
+
+	(void)st;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		init(&a);
+		settle(&a, 0.5f, 0.2f);
+		in.faults = f[i].bit;
+		m = aas_step(&a, &in, &c, &fl);
+		assert_int_equal(m, B(f[i].reason));
+		assert_true(c.v == 0.0f && c.omega == 0.0f);
+		/* the fault clears: driving again, ramping from zero */
+		in.faults = 0;
+		m = aas_step(&a, &in, &c, &fl);
+		assert_false(m & B(f[i].reason));
+		assert_true(c.v > 0.0f && c.v <= 2.0f * 0.001f + 1e-6f);
+	}
+	in.faults = SPINAL_IO_SF_BUMPER | SPINAL_IO_SF_LOC_LOST;
+	init(&a);
+	m = aas_step(&a, &in, &c, &fl);
+	assert_int_equal(m, B(SPINAL_AAS_BUMPER) | B(SPINAL_AAS_LOC_LOST));
+	/* bits no one defined yet are ignored */
+	in.faults = ~SPINAL_IO_SF_FAULTS;
+	init(&a);
+	settle(&a, 0.5f, 0.2f);
+	assert_int_equal(aas_step(&a, &in, &c, &fl), 0);
+	assert_true(c.v == 0.5f);
+	assert_string_equal(spinal_aas_reason_name(SPINAL_AAS_BUMPER), "bumper");
+	assert_string_equal(spinal_aas_reason_name(SPINAL_AAS_LOC_LOST), "localization_lost");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_jerk),
 		cmocka_unit_test(test_limits_only_narrow),
 		cmocka_unit_test(test_fallback_hysteresis),
+		cmocka_unit_test(test_driver_faults),
 	};
 	return cmocka_run_group_tests_name("aas", tests, NULL, NULL);
 }

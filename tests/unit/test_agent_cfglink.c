@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * userspace/cfglink.c: the core's verdict (accepted / rejected with reason /
- * pending), sequence numbers after a restart (above the last accepted and
- * above messages left queued), blob staging, replay, nearest node.  A fake
- * core thread drains the ring like rtcore/updater.c: copy, handle, count,
- * then release.
+ * pending / lost), sequence numbers after a restart (above the window base
+ * and above messages left queued in the window), blob staging, replay,
+ * nearest node.  A fake core thread drains the ring like rtcore/updater.c:
+ * copy, handle, count, publish a verdict (ABI 1.1 fake) or not (ABI 1.0),
+ * then release; the 1.1 fake can lie to exercise LOST.  The real updater
+ * against cfglink: tests/unit/test_agent_verdict.c.
  */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +20,8 @@
 #include <cmocka.h>
 
 #include <spinal/config.h>
+#include <spinal/region.h>
+#include <spinal/seqlock.h>
 
 #include "userspace/attach.h"
 #include "userspace/cfglink.h"
@@ -24,7 +29,17 @@
 #define NSLOTS 8u
 #define STAGING 4096u
 
+/* A STATS "region" in plain memory with a verdict table (ABI 1.1 core). */
+struct fake_stats {
+	struct spinal_region_hdr h;
+	struct spinal_cfg_verdicts vt;
+};
+
+enum { LIE_NONE, LIE_DIGEST, LIE_SKIP, LIE_SPAM, LIE_ACCEPT_OTHER };
+
 struct fx {
+	struct fake_stats *fs;   /* NULL: an ABI 1.0 core (no table) */
+	_Atomic int lie;         /* how the table misbehaves (LIE_*) */
 	struct spinal_ring_idx prod, cons;
 	unsigned char slots[NSLOTS * SPINAL_CFG_SLOT_SIZE];
 	unsigned char staging[STAGING];
@@ -37,6 +52,54 @@ struct fx {
 	uint32_t types_seen[SPINAL_CFG_TYPE_COUNT];
 	uint64_t blob_sum;
 };
+
+static void put_verdict(struct fx *f, struct spinal_cfg_verdict *v)
+{
+	struct spinal_cfg_verdicts *vt = &f->fs->vt;
+	uint64_t h = atomic_load(&vt->handled) + 1;
+	struct spinal_cfg_verdict_slot *sl = &vt->slot[(h - 1) % SPINAL_CFG_VERDICT_SLOTS];
+
+	v->handled = h;
+	spinal_seqlock_write(&sl->gen, sl->w, SPINAL_CFG_VERDICT_WORDS, v, sizeof(*v));
+	atomic_store(&vt->handled, h);
+}
+
+/* The verdict table as rtcore/updater.c fills it, or lying (f->lie). */
+static void publish(struct fx *f, const struct spinal_cfg_msg *m, int rej)
+{
+	struct spinal_cfg_verdict v = { 0 };
+	int lie = atomic_load(&f->lie), i;
+
+	v.seq = m->seq;
+	v.type = m->type;
+	v.digest = spinal_cfg_digest(m);
+	v.verdict = rej >= 0 ? SPINAL_CFG_V_REJECTED : SPINAL_CFG_V_ACCEPTED;
+	v.reason = rej >= 0 ? (uint16_t)rej : 0;
+	snprintf(v.text, sizeof(v.text), "fake core: %s", rej >= 0 ? "no" : "yes");
+	if (rej < 0)
+		atomic_store(&f->fs->vt.last_accepted, m->seq);
+	if (rej != SPINAL_CFG_REJ_SEQ)
+		atomic_store(&f->fs->vt.seq_base, m->seq);
+	switch (lie) {
+	case LIE_DIGEST: /* someone else's message under our seq, accepted */
+		v.digest ^= 1;
+		v.verdict = SPINAL_CFG_V_ACCEPTED;
+		break;
+	case LIE_SKIP: /* no verdict at all */
+		return;
+	case LIE_ACCEPT_OTHER: /* an accepted verdict for a neighbouring seq */
+		v.seq++;
+		v.verdict = SPINAL_CFG_V_ACCEPTED;
+		break;
+	}
+	put_verdict(f, &v);
+	if (lie == LIE_SPAM) /* overwritten before the agent could read it */
+		for (i = 0; i < (int)SPINAL_CFG_VERDICT_SLOTS; i++) {
+			v.seq = 1000000 + (uint64_t)i;
+			v.verdict = SPINAL_CFG_V_ACCEPTED;
+			put_verdict(f, &v);
+		}
+}
 
 static void *fake_core(void *arg)
 {
@@ -78,6 +141,8 @@ static void *fake_core(void *arg)
 			atomic_store(&f->stats.upd_reserved[SPINAL_STATS_CFG_LAST_SEQ], m.seq);
 			atomic_fetch_add(&f->stats.cfg_accepted, 1);
 		}
+		if (f->fs)
+			publish(f, &m, rej);
 		spinal_ring_cons_release(&r, 1); /* after handling, as the core does */
 	}
 	return NULL;
@@ -107,11 +172,36 @@ static struct fx *fx_new(uint64_t last_seq, int run)
 	return f;
 }
 
+/* An ABI 1.1 core: the same fake, with a verdict table in a STATS header. */
+static struct fx *fx_new_table(uint64_t last_seq, int run)
+{
+	struct fake_stats *fs = aligned_alloc(64, sizeof(*fs));
+	struct fx *f;
+
+	assert_non_null(fs);
+	memset(fs, 0, sizeof(*fs));
+	fs->h.nsections = 1;
+	fs->h.sect[0] = (struct spinal_section){ SPINAL_SECT_CFG_VERDICT,
+						 sizeof(struct spinal_cfg_verdict_slot),
+						 offsetof(struct fake_stats, vt),
+						 sizeof(struct spinal_cfg_verdicts) };
+	atomic_store(&fs->h.state, SPINAL_STATE_RUNNING);
+	fs->vt.nslots = SPINAL_CFG_VERDICT_SLOTS;
+	fs->vt.slot_size = sizeof(struct spinal_cfg_verdict_slot);
+	atomic_store(&fs->vt.seq_base, last_seq);
+	f = fx_new(last_seq, 0);
+	f->fs = fs;
+	f->at.stats_hdr = &fs->h;
+	atomic_store(&f->run, run);
+	return f;
+}
+
 static void fx_free(struct fx *f)
 {
 	atomic_store(&f->stop, 1);
 	pthread_join(f->core, NULL);
 	cfglink_fini(&f->l);
+	free(f->fs);
 	free(f);
 }
 
@@ -255,9 +345,106 @@ static void test_graph_replay_nearest(void **state)
 	fx_free(f);
 }
 
+/* ABI 1.0 core: the old test "last accepted >= seq" said accepted after a
+ * wedge (last = 2^64-1) while the core had rejected; now only the exact
+ * seq counts, and a rejection is reported as one. */
+static void test_legacy_core_exact(void **state)
+{
+	struct fx *f = fx_new(0, 1);
+	struct cfg_result r;
+
+	(void)state;
+	assert_int_equal(cfglink_attach(&f->l, &f->at), 0);
+	assert_int_equal(cfglink_estop(&f->l, 1, 1000, &r), CFG_ACCEPTED);
+	/* wedged: the (old) core accepted seq 2^64-1 from someone else */
+	f->last_seq = UINT64_MAX;
+	atomic_store(&f->stats.upd_reserved[SPINAL_STATS_CFG_LAST_SEQ], UINT64_MAX);
+	assert_int_equal(cfglink_estop(&f->l, 0, 1000, &r), CFG_REJECTED);
+	assert_int_equal(r.reason, SPINAL_CFG_REJ_SEQ);
+	fx_free(f);
+}
+
+/* ABI 1.1 core: the verdict is read for the exact seq and digest; a table
+ * that does not have it gives LOST, never ACCEPTED. */
+static void test_table_verdicts(void **state)
+{
+	struct fx *f = fx_new_table(0, 1);
+	struct cfg_result r;
+	char d[400];
+
+	(void)state;
+	assert_int_equal(cfglink_attach(&f->l, &f->at), 0);
+	assert_int_equal(cfglink_goal(&f->l, 3, 1000, &r), CFG_ACCEPTED);
+	assert_string_equal(r.text, "fake core: yes");
+	assert_int_equal(cfglink_goal(&f->l, 99, 1000, &r), CFG_REJECTED);
+	assert_int_equal(r.reason, SPINAL_CFG_REJ_NO_NODE);
+	assert_string_equal(r.text, "fake core: no");
+	atomic_store(&f->lie, LIE_DIGEST);
+	assert_int_equal(cfglink_estop(&f->l, 1, 1000, &r), CFG_LOST);
+	assert_non_null(strstr(r.text, "different message"));
+	atomic_store(&f->lie, LIE_SKIP);
+	assert_int_equal(cfglink_estop(&f->l, 1, 1000, &r), CFG_LOST);
+	atomic_store(&f->lie, LIE_SPAM);
+	assert_int_equal(cfglink_estop(&f->l, 1, 1000, &r), CFG_LOST);
+	assert_non_null(strstr(cfg_result_describe(&r, d, sizeof(d)), "LOST (seq "));
+	assert_non_null(strstr(r.text, "no longer in the 64-entry table"));
+	atomic_store(&f->lie, LIE_ACCEPT_OTHER);
+	assert_int_equal(cfglink_estop(&f->l, 1, 1000, &r), CFG_LOST);
+	atomic_store(&f->lie, LIE_NONE);
+	assert_int_equal(cfglink_estop(&f->l, 1, 1000, &r), CFG_ACCEPTED);
+	assert_int_equal(atomic_load(&f->l.n_lost), 4);
+	fx_free(f);
+}
+
+/* The core stops while a message waits: LOST at once, not PENDING later. */
+static void test_core_stopping_is_lost(void **state)
+{
+	struct fx *f = fx_new_table(0, 0);
+	struct cfg_result r;
+
+	(void)state;
+	assert_int_equal(cfglink_attach(&f->l, &f->at), 0);
+	atomic_store(&f->fs->h.state, SPINAL_STATE_STOPPING);
+	assert_int_equal(cfglink_estop(&f->l, 1, 5000, &r), CFG_LOST);
+	assert_non_null(strstr(r.text, "stopping"));
+	fx_free(f);
+}
+
+/* Restarted agent on an ABI 1.1 core: continues after the window base and
+ * after queued slots in the window, not above refused ones. */
+static void test_restart_seq_window(void **state)
+{
+	struct fx *f = fx_new_table(41, 0);
+	struct cfg_result r;
+
+	(void)state;
+	assert_int_equal(cfglink_attach(&f->l, &f->at), 0);
+	assert_int_equal(cfglink_goal(&f->l, 1, 5, &r), CFG_PENDING);
+	assert_int_equal(r.seq, 42);
+	/* a hostile slot far above: queued, will be refused */
+	{
+		struct spinal_cfg_msg m = { .magic = SPINAL_CFG_MAGIC, .seq = UINT64_MAX - 1 };
+		void *slot = spinal_ring_prod_reserve(&f->l.ring);
+
+		assert_non_null(slot);
+		memcpy(slot, &m, sizeof(m));
+		spinal_ring_prod_commit(&f->l.ring);
+	}
+	cfglink_fini(&f->l);
+	cfglink_init(&f->l);
+	assert_int_equal(cfglink_attach(&f->l, &f->at), 0);
+	assert_int_equal(cfglink_goal(&f->l, 3, 5, &r), CFG_PENDING);
+	assert_int_equal(r.seq, 43); /* not 2^64 - 1 + 1 */
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_legacy_core_exact),
+		cmocka_unit_test(test_table_verdicts),
+		cmocka_unit_test(test_core_stopping_is_lost),
+		cmocka_unit_test(test_restart_seq_window),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_pending_and_ring_full),
 		cmocka_unit_test(test_restart_seq),

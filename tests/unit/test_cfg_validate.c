@@ -17,7 +17,7 @@
 
 static int v(const struct spinal_cfg_msg *m)
 {
-	return spinal_cfg_validate_msg(m, 10, STAGING);
+	return spinal_cfg_validate_msg(m, 10, STAGING, NULL);
 }
 
 static struct spinal_cfg_msg node_msg(uint32_t type, uint32_t id, uint32_t flags, float x, float y)
@@ -197,6 +197,85 @@ static void test_prune_commit_params(void **state)
 	assert_int_equal(v(&m), REJ(CAPACITY));
 }
 
+/* Issue 12 item 2: the sequence window.  No single seq (2^64-1 included) is
+ * accepted far above the base, so none can wedge the ring. */
+static void test_seq_window(void **state)
+{
+	struct spinal_cfg_msg m = tu_msg(SPINAL_CFG_NOP, 0, NULL, 0);
+	struct spinal_cfg_why why;
+	uint64_t base;
+
+	(void)state;
+	assert_true(spinal_cfg_seq_in_window(1, 0));
+	assert_true(spinal_cfg_seq_in_window(SPINAL_CFG_SEQ_WINDOW, 0));
+	assert_false(spinal_cfg_seq_in_window(SPINAL_CFG_SEQ_WINDOW + 1, 0));
+	assert_false(spinal_cfg_seq_in_window(0, 0));
+	assert_false(spinal_cfg_seq_in_window(UINT64_MAX, 0));
+	assert_false(spinal_cfg_seq_in_window(UINT64_MAX, 5));
+	assert_false(spinal_cfg_seq_in_window(5, 5));
+	assert_false(spinal_cfg_seq_in_window(4, 5));
+	/* near the top of the number space: no wrap-around */
+	base = UINT64_MAX - 3;
+	assert_true(spinal_cfg_seq_in_window(UINT64_MAX, base));
+	assert_false(spinal_cfg_seq_in_window(2, base));
+	for (base = 0; base < 3 * SPINAL_CFG_SEQ_WINDOW; base += 4093) {
+		m.seq = base + 1;
+		assert_int_equal(spinal_cfg_validate_msg(&m, base, STAGING, NULL), 0);
+		m.seq = base + SPINAL_CFG_SEQ_WINDOW;
+		assert_int_equal(spinal_cfg_validate_msg(&m, base, STAGING, NULL), 0);
+		m.seq = base + SPINAL_CFG_SEQ_WINDOW + 1;
+		assert_int_equal(spinal_cfg_validate_msg(&m, base, STAGING, NULL), REJ(SEQ));
+		m.seq = UINT64_MAX;
+		assert_int_equal(spinal_cfg_validate_msg(&m, base, STAGING, NULL), REJ(SEQ));
+	}
+	/* the verdict names the numbers */
+	memset(&why, 0, sizeof(why));
+	m.seq = UINT64_MAX;
+	assert_int_equal(spinal_cfg_validate_msg(&m, 41, STAGING, &why), REJ(SEQ));
+	assert_int_equal(why.detail, SPINAL_CFG_D_SEQ);
+	assert_true(why.value == (double)UINT64_MAX);
+	assert_true(why.limit == 41.0);
+	assert_non_null(strstr(why.text, "outside (41, 65577]"));
+	/* the seq is judged first: a bad slot with a bad seq is a seq rejection */
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(spinal_cfg_validate_msg(&m, 0, STAGING, NULL), REJ(SEQ));
+}
+
+/* Every rejection says which number broke which rule. */
+static void test_why(void **state)
+{
+	struct spinal_cfg_commit c = { 8, 1u << 20, 0, 0 };
+	struct spinal_cfg_params pa = { 1, 3, { 1.0f, NAN, 3.0f } };
+	struct spinal_cfg_msg m;
+	struct spinal_cfg_why why;
+
+	(void)state;
+	memset(&why, 0, sizeof(why));
+	m = tu_msg(SPINAL_CFG_MODEL_COMMIT, 11, &c, sizeof(c));
+	assert_int_equal(spinal_cfg_validate_msg(&m, 10, STAGING, &why), REJ(STAGING));
+	assert_int_equal(why.detail, SPINAL_CFG_D_STAGING);
+	assert_true(why.value == 8.0 + (1u << 20) && why.limit == STAGING);
+	memset(&why, 0, sizeof(why));
+	m = tu_msg(SPINAL_CFG_PARAMS_SET, 11, &pa, 8 + 12);
+	assert_int_equal(spinal_cfg_validate_msg(&m, 10, STAGING, &why), REJ(NOT_FINITE));
+	assert_int_equal(why.detail, SPINAL_CFG_D_PARAM_NOT_FINITE);
+	assert_int_equal(why.index, 1);
+	memset(&why, 0, sizeof(why));
+	m = tu_msg(SPINAL_CFG_ESTOP_SET, 11, &pa, 4);
+	assert_int_equal(spinal_cfg_validate_msg(&m, 10, STAGING, &why), REJ(LEN));
+	assert_int_equal(why.detail, SPINAL_CFG_D_LEN);
+	assert_true(why.value == 4 && why.limit == 0);
+	memset(&why, 0, sizeof(why));
+	m = tu_msg(SPINAL_CFG_NOP, 11, NULL, 0);
+	m.magic = 7;
+	assert_int_equal(spinal_cfg_validate_msg(&m, 10, STAGING, &why), REJ(TYPE));
+	assert_int_equal(why.detail, SPINAL_CFG_D_MAGIC);
+	/* the first explanation wins */
+	spinal_cfg_why_set(&why, SPINAL_CFG_D_SEQ, 0, 1, 2, "later");
+	assert_int_equal(why.detail, SPINAL_CFG_D_MAGIC);
+	spinal_cfg_why_set(NULL, SPINAL_CFG_D_SEQ, 0, 1, 2, "no-op");
+}
+
 static unsigned char *good_blob(size_t *len)
 {
 	struct spinal_gmodel *m = tu_random_model(9, 20, 2, 10.0f);
@@ -281,6 +360,9 @@ static void test_names(void **state)
 	assert_string_equal(spinal_cfg_reject_name(SPINAL_CFG_REJ_COUNT), "?");
 	for (i = 0; i < SPINAL_CFG_TYPE_COUNT; i++)
 		assert_string_not_equal(spinal_cfg_type_name(i), "?");
+	for (i = 0; i < SPINAL_CFG_D_COUNT; i++)
+		assert_string_not_equal(spinal_cfg_detail_name(i), "?");
+	assert_string_equal(spinal_cfg_detail_name(SPINAL_CFG_D_COUNT), "?");
 }
 
 int main(void)
@@ -292,6 +374,8 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_prune_commit_params),
 		cmocka_unit_test(test_blob),
+		cmocka_unit_test(test_seq_window),
+		cmocka_unit_test(test_why),
 		cmocka_unit_test(test_names),
 	};
 

@@ -227,6 +227,35 @@ static void test_lif_reset_subtract(void **state)
 	free(blob);
 }
 
+/* Rockpool / Sinabs: spike counts, z = v >= thr ? floor(v / thr) : 0 */
+static void test_lif_reset_subtract_multi(void **state)
+{
+	size_t len;
+	void *blob = one_layer(SPINAL_OPF_SPIKE |
+			       (SPINAL_RESET_SUBTRACT_MULTI << SPINAL_OPF_RESET_SHIFT),
+			       0.5f, 1, 1, 0, &len);
+	struct sps_plan *pl = mk(blob, len);
+	const float *v, *z;
+	float out[3];
+	size_t n;
+
+	(void)state;
+	sps_plan_layer_state(pl, 0, &v, &z, &n);
+	step1(pl, 3.5f, 0, out); /* three thresholds: z = 3, v = 0.5 */
+	assert_float_equal(out[0], 3, 0);
+	assert_float_equal(v[0], 0.5f, 1e-7);
+	sps_plan_reset(pl);
+	step1(pl, 1.0f, 0, out); /* v == thr: one spike (>=), v = 0 */
+	assert_float_equal(out[0], 1, 0);
+	assert_float_equal(v[0], 0.0f, 0);
+	sps_plan_reset(pl);
+	step1(pl, 0.75f, 0, out); /* below: none */
+	assert_float_equal(out[0], 0, 0);
+	assert_float_equal(v[0], 0.75f, 1e-7);
+	sps_plan_destroy(pl);
+	free(blob);
+}
+
 /* snnTorch: v_t = b v_{t-1} + x_t - z_{t-1} thr */
 static void test_lif_reset_subtract_delayed(void **state)
 {
@@ -417,7 +446,14 @@ static void test_validator(void **state)
 	MUT(DATA(b)[OPS(b)[1].param[SPINAL_NP_THR]] = INFINITY, -EINVAL,
 	    "neuron parameter 3");
 	MUT(OPS(b)[1].flags |= SPINAL_OPF_SYN_AFTER, -EINVAL, "syn-after");
-	MUT(OPS(b)[1].flags |= 3u << SPINAL_OPF_RESET_SHIFT, -EINVAL, "reset");
+	/* subtract-multi divides by the threshold: it must be > 0 */
+	MUT({
+		OPS(b)[1].flags |= SPINAL_RESET_SUBTRACT_MULTI << SPINAL_OPF_RESET_SHIFT;
+		DATA(b)[OPS(b)[1].param[SPINAL_NP_THR]] = 0.0f;
+	}, -EINVAL, "neuron parameter 3");
+	MUT(HDR(b)->convention = SPINAL_CONV_COUNT, -EINVAL, "convention");
+	MUT(HDR(b)->reset = SPINAL_RESET_SUBTRACT_MULTI + 1, -EINVAL, "reset");
+	MUT(HDR(b)->pad0 = 1, -EINVAL, "reserved");
 	MUT(OPS(b)[1].flags |= SPINAL_OPF_ACC, -EINVAL, "accumulate");
 	/* dataflow: swap the two ops -> neuron reads before matvec writes */
 	MUT({
@@ -504,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_lif_reset_value),
 		cmocka_unit_test(test_lif_reset_subtract),
 		cmocka_unit_test(test_lif_reset_subtract_delayed),
+		cmocka_unit_test(test_lif_reset_subtract_multi),
 		cmocka_unit_test(test_synapse_order),
 		cmocka_unit_test(test_input_guards_and_reset),
 		cmocka_unit_test(test_context_and_readout),

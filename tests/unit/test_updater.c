@@ -84,6 +84,7 @@ static void test_edits_and_next_hop(void **state)
 	assert_int_equal(fx_wait_counted(f, 6), 0);
 	assert_int_equal(fx_stat(&f->stats->cfg_accepted), 6);
 	assert_int_equal(fx_wait_shape(f, 3, 4), 0);
+	assert_int_equal(fx_wait_settled(f), 0);
 	gen = spinal_updater_generation(f->u);
 	assert_true(gen >= 1);
 	spinal_rcu_quiescent();

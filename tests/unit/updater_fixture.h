@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <spinal/config.h>
 #include <spinal/ring.h>
@@ -151,6 +152,31 @@ static inline int fx_wait_shape(struct fx *f, uint32_t n, uint32_t e)
 		spinal_rcu_quiescent();
 		g = spinal_graph_current();
 		if (g && g->nnodes == n && (e == UINT32_MAX || g->nedges == e))
+			return 0;
+		usleep(200);
+	}
+	return -1;
+}
+
+/*
+ * Wait until the current snapshot, the updater's published generation and
+ * the stats agree (5 s max).  swap_in() publishes the pointer, then the
+ * generation, then the stats: a reader in between sees them differ (rare on
+ * a fast host, common under qemu-user emulation).
+ */
+static inline int fx_wait_settled(struct fx *f)
+{
+	uint64_t t0 = fx_now_ms();
+
+	while (fx_now_ms() - t0 < 5000) {
+		const struct spinal_graph *g;
+
+		spinal_rcu_quiescent();
+		g = spinal_graph_current();
+		if (g && spinal_updater_generation(f->u) == g->generation &&
+		    fx_stat(&f->stats->graph_generation) == g->generation &&
+		    fx_stat(&f->stats->graph_nodes) == g->nnodes &&
+		    fx_stat(&f->stats->graph_edges) == g->nedges)
 			return 0;
 		usleep(200);
 	}

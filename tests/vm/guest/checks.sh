@@ -283,6 +283,78 @@ else
 	fi
 fi
 
+# --- why was that tick late: provoked causes on the RT CPU ----------------
+# A core at a 10 ms period (the emulated guest is slow), late-wake threshold
+# TR_LATE_US; in separate windows an IRQ load routed to CPU 1 (ttyS1's TX
+# interrupts, its threaded handler above the core), a SCHED_FIFO thread at a
+# higher priority on CPU 1, a SCHED_OTHER hog pinned to CPU 1.  The dominant
+# cause of the incidents each load adds must be the one provoked: the
+# emulated guest is late on its own (exit from idle under TCG takes ~1 ms),
+# so a window's count per dominant cause is compared with the baseline
+# window's (same length) and the class with the largest excess wins.
+TR_PERIOD_US=10000
+TR_LATE_US=${TR_LATE_US:-300}
+TR_SECS=4
+if ! command -v spinal-vmload >/dev/null 2>&1; then
+	fail trace_windows "spinal-vmload is not built"
+elif ! grep -q tracefs /proc/mounts; then
+	fail trace_tracefs "tracefs is not mounted in the guest"
+else
+	spinal-core -n tr -P $PRIO -p $TR_PERIOD_US --wd-timeout-ms 0 --trace-late-us $TR_LATE_US \
+		--trace-max-per-s 0 >"$LOG/trcore" 2>&1 &
+	trcore=$!
+	wait_for "$LOG/trcore" 'running:' 15000
+	if grep -q 'tracing: kernel events of CPU 1' "$LOG/trcore"; then
+		pass trace_tracefs "$(grep 'tracing:' "$LOG/trcore" | sed 's/^spinal-core: //')"
+	else
+		fail trace_tracefs "$(grep -i 'tracing' "$LOG/trcore")"
+	fi
+	CAUSES="irq softirq thread_rt thread_other timer idle self unknown"
+	# window NAME EXPECTED CMD...: run CMD (the load, TR_SECS long), then judge
+	window() {
+		wn=$1; want=$2; shift 2
+		c0=$(spinal-vmload causes tr)
+		"$@" >"$LOG/load-$wn" 2>&1
+		usleep 800000 # the tracer analyses a tick once the events past it arrived
+		c1=$(spinal-vmload causes tr)
+		best=""; bestx=0; line=""
+		for c in $CAUSES; do
+			a=$(echo "$c0" | field "$c"); b=$(echo "$c1" | field "$c")
+			d=$((b - a)); base=$(eval echo "\${base_$c:-0}")
+			[ -z "$want" ] && eval "base_$c=$d"
+			line="$line $c=$d(base $base)"
+			if [ $((d - base)) -gt "$bestx" ]; then best=$c; bestx=$((d - base)); fi
+		done
+		spinal-inspect -n tr | grep -E '^    tick ' | tail -n 2 | sed "s/^ */SPINAL-VM: INFO $wn: /"
+		if [ -z "$want" ]; then
+			info "trace window $wn (baseline): dominant ${best:-none}:$line"
+		elif [ "$best" = "$want" ]; then
+			pass "trace_window_$wn" "dominant added cause $best (+$bestx incidents over the baseline):$line"
+		else
+			fail "trace_window_$wn" "expected $want, dominant ${best:-none}:$line $(tail -n 2 "$LOG/load-$wn")"
+		fi
+	}
+	window baseline "" sleep $TR_SECS
+	c=$(spinal-vmload causes tr)
+	if [ "$(echo "$c" | field source)" = tracefs ] && [ "$(echo "$c" | field published)" -gt 0 ]; then
+		pass trace_attributes "late ticks attributed from kernel events: $c"
+	else
+		fail trace_attributes "$c"
+	fi
+	if grep -q 'spinal.trace_windows=1' /proc/cmdline; then
+	window irq irq spinal-vmload flood /dev/ttyS1 0 $TR_SECS 3 1 90
+	info "irq load: $(tr '\n' ' ' <"$LOG/load-irq")"
+	window fifo thread_rt spinal-vmload spin 1 fifo 80 3000 20000 $TR_SECS
+	window other thread_other spinal-vmload spin 1 other 0 1000 1000 $TR_SECS
+	else
+		skip trace_windows "provoked-cause windows run with make check-vm-trace"
+	fi
+	info "$(spinal-vmload causes tr)"
+	kill -TERM $trcore
+	wait $trcore
+	sed 's/^/SPINAL-VM: TRCORE /' "$LOG/trcore" | grep -v 'incident:' | tail -n 4
+fi
+
 # --- module statistics ----------------------------------------------------
 for f in $SYS/*; do
 	echo "SPINAL-VM: STAT ${f##*/}=$(cat "$f")"
