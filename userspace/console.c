@@ -299,10 +299,11 @@ int console_map_path(struct console_map *m, uint32_t from_id, float x, float y,
 	if (cur == SPINAL_NODE_NONE && isfinite(x) && isfinite(y)) {
 		float bd = INFINITY;
 
-		for (i = 0; i < g->nnodes; i++) {
-			float dx = g->pos[i].x - x, dy = g->pos[i].y - y, d = dx * dx + dy * dy;
+		for (i = 0; i < g->nslots; i++) {
+			const struct spinal_gnode *nd = spinal_graph_node(g, i);
+			float dx = nd->x - x, dy = nd->y - y, d = dx * dx + dy * dy;
 
-			if (d < bd) {
+			if (nd->live && d < bd) {
 				bd = d;
 				cur = i;
 			}
@@ -314,7 +315,7 @@ int console_map_path(struct console_map *m, uint32_t from_id, float x, float y,
 
 		if (nx == SPINAL_NODE_NONE)
 			return 0; /* unreachable from here */
-		ids[n++] = g->node[cur].id;
+		ids[n++] = spinal_graph_node(g, cur)->id;
 		if (nx == cur)
 			break; /* the goal */
 		cur = nx;
